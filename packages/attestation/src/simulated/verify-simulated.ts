@@ -1,0 +1,103 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { AttestationError, CheckList } from '../attestation-error.js';
+import { base64ToBytes } from '../base64.js';
+import { bytesEqual, toHex } from '../bytes.js';
+import type { VerificationReport } from '../verification-report.js';
+import { parseSimulatedReport } from './simulated-report.js';
+
+/** Policy for simulated evidence. Simulated evidence proves nothing about hardware: dev and tests only. */
+export interface SimulatedPolicy {
+  /** Simulator root public keys (base64 SPKI DER) this verifier trusts. Required: none trusted by default. */
+  trustedRoots: readonly string[];
+  /** Verification time. Default: now. */
+  at?: Date;
+  /** Oldest acceptable report, in seconds before `at`. Default: 300. */
+  maxAgeSeconds?: number;
+  /** Accept a report whose debug flag is set. Default: false. */
+  allowDebug?: boolean;
+  /** The 64 bytes the report must bind (the protocol binding). When absent, report_data is not checked. */
+  expectedReportData?: Uint8Array;
+}
+
+const CLOCK_SKEW_MS = 60_000;
+
+/** Verifies simulated evidence: layout, trusted signer, signature, freshness, debug, binding. */
+export async function verifySimulatedEvidence(
+  evidence: Uint8Array,
+  policy: SimulatedPolicy,
+): Promise<VerificationReport> {
+  const at = policy.at ?? new Date();
+  const checks = new CheckList();
+  const report = parseSimulatedReport(evidence);
+  checks.pass('simulated.layout', { found: `version ${report.version}` });
+
+  const roots = policy.trustedRoots.map((b64) => base64ToBytes(b64));
+  const root = roots.find((spki) => bytesEqual(sha256(spki), report.signerKeyId));
+  checks.require(
+    root !== undefined,
+    'simulated.root',
+    'ATTESTATION_UNTRUSTED_ROOT',
+    `simulated evidence is signed by key ${toHex(report.signerKeyId)}, which is not one of the ${roots.length} trusted simulator root(s); pass that simulator's public key (blindbox sim-root show) as a trusted root`,
+    { expected: roots.map((r) => toHex(sha256(r))).join(',') || '(none)', found: toHex(report.signerKeyId) },
+  );
+
+  const key = await crypto.subtle.importKey(
+    'spki',
+    root as Uint8Array<ArrayBuffer>,
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['verify'],
+  );
+  const signatureOk = await crypto.subtle.verify(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    key,
+    report.signature as Uint8Array<ArrayBuffer>,
+    report.signed as Uint8Array<ArrayBuffer>,
+  );
+  checks.require(
+    signatureOk,
+    'simulated.signature',
+    'ATTESTATION_BAD_SIGNATURE',
+    'simulated report signature does not verify',
+  );
+
+  const age = at.getTime() - report.timestamp.getTime();
+  const maxAge = (policy.maxAgeSeconds ?? 300) * 1000;
+  checks.require(
+    age <= maxAge && age >= -CLOCK_SKEW_MS,
+    'simulated.freshness',
+    'ATTESTATION_STALE',
+    `simulated report time ${report.timestamp.toISOString()} is outside [${new Date(at.getTime() - maxAge).toISOString()}, ${at.toISOString()}]`,
+    { expected: `<= ${maxAge / 1000}s old`, found: `${Math.round(age / 1000)}s` },
+  );
+
+  checks.require(
+    !report.debug || policy.allowDebug === true,
+    'simulated.debug',
+    'ATTESTATION_DEBUG',
+    'the simulated TEE reports debug mode; pass allowDebug to accept it',
+    { expected: 'false', found: String(report.debug) },
+  );
+
+  if (policy.expectedReportData) {
+    checks.require(
+      bytesEqual(report.reportData, policy.expectedReportData),
+      'binding.reportData',
+      'ATTESTATION_BINDING_MISMATCH',
+      'report_data does not bind this nonce and this public key: replayed evidence or a relay that swapped the key',
+      { expected: toHex(policy.expectedReportData), found: toHex(report.reportData) },
+    );
+  }
+
+  return {
+    platform: 'simulated',
+    measurement: toHex(report.measurement),
+    reportData: toHex(report.reportData),
+    debug: report.debug,
+    checks: checks.checks,
+    claims: { timestamp: report.timestamp.toISOString(), signerKeyId: toHex(report.signerKeyId) },
+    verifiedAt: at.toISOString(),
+  };
+}
+
+export { AttestationError };

@@ -1,0 +1,1 @@
+export { BaseCommand, EXIT, UsageError, VerdictError } from './base-command.js';

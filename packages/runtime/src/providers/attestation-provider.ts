@@ -1,0 +1,19 @@
+import type { Platform } from '@blindbox/attestation';
+
+/** Evidence a provider obtained from its TEE, as it goes into the protocol envelope. */
+export interface ProvidedEvidence {
+  /** Raw platform evidence (an SNP report, a Nitro COSE_Sign1 document, a simulated report). */
+  evidence: Uint8Array;
+  /** Certificates and other collateral the client needs to verify offline (JSON-safe). */
+  collateral?: Record<string, unknown>;
+}
+
+/**
+ * How the runtime asks its TEE for evidence. One implementation per platform; each keeps the device
+ * access (configfs-tsm, /dev/sev-guest, /dev/nsm, the simulator's IPC channel) behind this interface.
+ */
+export interface AttestationProvider {
+  readonly platform: Platform;
+  /** Returns evidence whose report data is exactly `reportData` (64 bytes: the protocol binding). */
+  getEvidence(reportData: Uint8Array): Promise<ProvidedEvidence>;
+}
