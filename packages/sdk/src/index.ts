@@ -1,1 +1,9 @@
-export {};
+export {
+  type EnclaveOptions,
+  type EndpointOptions,
+  enclave,
+  endpoint,
+  getEnclaveOptions,
+  isEndpoint,
+} from './decorators.js';
+export { EndpointError } from './endpoint-error.js';

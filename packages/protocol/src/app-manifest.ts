@@ -1,0 +1,52 @@
+/**
+ * The JSON Schema subset BlindBox uses for endpoint inputs and outputs (a subset of JSON Schema
+ * 2020-12, plus one extension: `{ "x-blindbox-type": "bytes" }` for `Uint8Array`, which travels as
+ * a CBOR byte string). Objects are closed (`additionalProperties: false`).
+ */
+export type TypeSchema =
+  | {
+      type: 'string';
+      enum?: string[];
+      const?: string;
+      minLength?: number;
+      maxLength?: number;
+      pattern?: string;
+    }
+  | { type: 'number' | 'integer'; enum?: number[]; const?: number; minimum?: number; maximum?: number }
+  | { type: 'boolean'; const?: boolean }
+  | { type: 'null' }
+  | { type: 'array'; items: TypeSchema; minItems?: number; maxItems?: number }
+  | {
+      type: 'object';
+      properties: Record<string, TypeSchema>;
+      required: string[];
+      additionalProperties: false | TypeSchema;
+    }
+  | { 'x-blindbox-type': 'bytes'; maxLength?: number }
+  | { anyOf: TypeSchema[] }
+  | { $ref: string };
+
+/** One `@endpoint` method as the build's analysis found it. */
+export interface EndpointManifest {
+  /** The method name; also the name the client calls and the name sealed into each request. */
+  name: string;
+  /** Schema of the single argument. */
+  input: TypeSchema;
+  /** Schema of the resolved value of the returned Promise. */
+  output: TypeSchema;
+  /** Where it is declared, `relative/path.ts:line:column` from the project root. */
+  source: string;
+}
+
+/** What the build found in the source: written as canonical JSON to `app-manifest.json`. */
+export interface AppManifest {
+  manifestVersion: 1;
+  /** The app name (from `@enclave({ name })`) and version (from the project's package.json). */
+  app: { name: string; version: string };
+  /** The decorated class: its export name and the module that declares it, relative to the project root. */
+  enclave: { className: string; module: string };
+  /** Sorted by name. */
+  endpoints: EndpointManifest[];
+  /** Named schemas referenced by `$ref: "#/definitions/<name>"`. */
+  definitions?: Record<string, TypeSchema>;
+}
