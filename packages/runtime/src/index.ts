@@ -1,1 +1,7 @@
-export {};
+export { type CallLogger, dispatchCall } from './dispatch-call.js';
+export { type EnclaveServer, type EnclaveServerOptions, startEnclaveServer } from './enclave-server.js';
+export type { AttestationProvider, ProvidedEvidence } from './providers/attestation-provider.js';
+export { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
+export { type RunEnclaveOptions, runEnclave } from './run-enclave.js';
+export { RuntimeError, type RuntimeErrorCode } from './runtime-error.js';
+export { type ValidationIssue, validateValue } from './validate-value.js';

@@ -1,0 +1,86 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildApp } from '@blindbox/build';
+import { defaultSimRootDir, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { defaultOutDir } from '../resolve-build-dir.js';
+
+export default class Dev extends BaseCommand {
+  static override description =
+    'Build the app, serve it in the simulated TEE, and rebuild and restart whenever a source file changes.';
+
+  static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev templates/hello --port 9000'];
+
+  static override enableJsonFlag = false;
+
+  static override args = {
+    dir: Args.directory({ description: 'project folder', default: '.', exists: true }),
+  };
+
+  static override flags = {
+    port: Flags.integer({ description: 'port to listen on', default: 8080, min: 0, max: 65535 }),
+    'sim-root': Flags.directory({
+      description: 'simulator root key folder [default: ~/.config/blindbox/simulator]',
+    }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Dev);
+    const projectDir = resolve(args.dir);
+    const outDir = defaultOutDir(projectDir);
+    let enclave: SimulatedEnclave | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let queue = Promise.resolve();
+
+    const cycle = async () => {
+      if (enclave) {
+        await enclave.stop();
+        enclave = undefined;
+      }
+      try {
+        const started = performance.now();
+        const result = await buildApp({ projectDir, outDir });
+        this.log(
+          `built ${result.manifest.app.name} in ${Math.round(performance.now() - started)} ms (${result.imageDigest})`,
+        );
+        enclave = await startSimulatedEnclave({
+          imageDir: join(outDir, 'image'),
+          simRootDir: flags['sim-root'] ?? defaultSimRootDir(),
+          port: flags.port,
+          env: { BLINDBOX_LOG: 'calls' },
+        });
+        this.log(
+          `serving at ${enclave.url} (simulated TEE, measurement ${enclave.measurement.slice(0, 16)}…)`,
+        );
+        this.log(`  generated client: ${result.clientDir}`);
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        this.logToStderr(`${e.code ? `${e.code}: ` : ''}${e.message}`);
+        this.logToStderr('waiting for a change…');
+      }
+    };
+
+    const watchers: FSWatcher[] = [
+      watch(join(projectDir, 'src'), { recursive: true }),
+      watch(join(projectDir, 'package.json')),
+    ];
+    for (const w of watchers) {
+      w.on('change', () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          queue = queue.then(cycle);
+        }, 150);
+      });
+    }
+    queue = queue.then(cycle);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', () => done());
+      process.once('SIGTERM', () => done());
+    });
+    for (const w of watchers) w.close();
+    clearTimeout(timer);
+    await queue;
+    await enclave?.stop();
+  }
+}

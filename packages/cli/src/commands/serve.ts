@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSimRootDir, startSimulatedEnclave } from '@blindbox/runtime/simulator';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { resolveBuildDir } from '../resolve-build-dir.js';
+
+export default class Serve extends BaseCommand {
+  static override description =
+    'Run a built enclave image in the local simulated TEE. The simulator measures the files it loads and signs evidence with its root key; clients accept it only with allowSimulated.';
+
+  static override examples = [
+    '<%= config.bin %> serve templates/hello',
+    '<%= config.bin %> serve .blindbox/build --port 9000 --sim-root ./sim-root',
+  ];
+
+  static override args = {
+    'build-dir': Args.directory({
+      description: 'a build folder, or a project folder',
+      required: true,
+      exists: true,
+    }),
+  };
+
+  static override flags = {
+    port: Flags.integer({
+      description: 'port to listen on (0 = any free port)',
+      default: 8080,
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
+    'sim-root': Flags.directory({
+      description: 'simulator root key folder [default: ~/.config/blindbox/simulator]',
+    }),
+    release: Flags.file({
+      description:
+        'signed release bundle to offer clients [default: <build-dir>/release.sigstore.json if present]',
+      exists: true,
+    }),
+    'log-calls': Flags.boolean({ description: 'log each call outcome and duration (never content)' }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Serve);
+    const { buildDir, summary } = resolveBuildDir(args['build-dir']);
+    const bundled = join(buildDir, 'release.sigstore.json');
+    const releaseFile = flags.release ?? (existsSync(bundled) ? bundled : undefined);
+    const enclave = await startSimulatedEnclave({
+      imageDir: join(buildDir, 'image'),
+      simRootDir: flags['sim-root'] ?? defaultSimRootDir(),
+      port: flags.port,
+      host: flags.host,
+      ...(releaseFile ? { releaseFile } : {}),
+      ...(flags['log-calls'] ? { env: { BLINDBOX_LOG: 'calls' } } : {}),
+    });
+    const info = {
+      url: enclave.url,
+      app: summary.app,
+      version: summary.version,
+      platform: 'simulated',
+      measurement: enclave.measurement,
+      imageDigest: enclave.imageDigest,
+      simulatorRoot: enclave.simRootPublicKey,
+      release: releaseFile ?? null,
+    };
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(info)}\n`);
+    else {
+      this.log(`serving ${summary.app}@${summary.version} at ${enclave.url} (simulated TEE)`);
+      this.log(`  measurement:    ${enclave.measurement}`);
+      this.log(`  simulator root: ${enclave.simRootPublicKey}`);
+      if (enclave.measurement !== summary.measurements.simulated) {
+        this.warn('the measured image differs from build.json: the build folder was changed after the build');
+      }
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      enclave.process.once('exit', stop);
+    });
+    await enclave.stop();
+    if (enclave.process.exitCode && enclave.process.exitCode !== 0) this.exit(1);
+  }
+}

@@ -1,0 +1,102 @@
+import {
+  AttestationError,
+  type EvidencePolicy,
+  type VerificationReport,
+  verifyEvidence,
+} from '@blindbox/attestation';
+import {
+  ATTEST_PATH,
+  base64Decode,
+  base64urlDecode,
+  base64urlEncode,
+  computeBinding,
+  type EvidenceEnvelope,
+  newNonce,
+  parseEvidenceEnvelope,
+} from '@blindbox/protocol';
+import { ClientError } from './client-error.js';
+
+/** Options of {@link attestServer}: how to verify evidence, not which releases to accept. */
+export interface AttestOptions {
+  /** Accept the local simulator's evidence (development only). Default: false. */
+  allowSimulated?: boolean;
+  /** Simulator root public keys (base64 SPKI DER) trusted when `allowSimulated` is set. Default: none. */
+  simulatorRoots?: readonly string[];
+  /** Accept a TEE in debug mode. Default: false. */
+  allowDebug?: boolean;
+  /** Extra platform policy passed to the verifier. */
+  evidencePolicy?: Omit<
+    EvidencePolicy,
+    'at' | 'expectedReportData' | 'allowSimulated' | 'simulatorRoots' | 'allowDebug'
+  >;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Default: () => new Date(). */
+  now?: () => Date;
+  /** Extra headers on the attest request. */
+  headers?: Record<string, string>;
+}
+
+/** Fresh evidence from a server, verified and bound to its key; the measurement is not yet judged. */
+export interface AttestedServer {
+  envelope: EvidenceEnvelope;
+  report: VerificationReport;
+  keyId: Uint8Array;
+  publicKey: Uint8Array;
+  at: Date;
+}
+
+/**
+ * Sends a fresh nonce, checks the envelope, the nonce echo, the hardware evidence and the binding of
+ * (nonce, HPKE key). Whether the measurement is acceptable is the caller's policy (see `connect`).
+ */
+export async function attestServer(url: string, options: AttestOptions = {}): Promise<AttestedServer> {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const nonce = newNonce();
+  let res: Response;
+  try {
+    res = await doFetch(new URL(ATTEST_PATH, url), {
+      method: 'POST',
+      headers: { ...options.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ nonce: base64urlEncode(nonce) }),
+    });
+  } catch (err) {
+    throw new ClientError('CLIENT_NETWORK_ERROR', `cannot reach ${url}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (res.status !== 200) throw new ClientError('CLIENT_HTTP_ERROR', `attest answered HTTP ${res.status}`);
+  const envelope = parseEvidenceEnvelope(await res.json().catch(() => undefined));
+  if (envelope.nonce !== base64urlEncode(nonce)) {
+    throw new AttestationError(
+      'ATTESTATION_NONCE_MISMATCH',
+      'the evidence answers another nonce than the one just sent: stale or replayed evidence',
+      [{ name: 'binding.nonce', ok: false, expected: base64urlEncode(nonce), found: envelope.nonce }],
+    );
+  }
+  const publicKey = base64urlDecode(envelope.hpkePublicKey);
+  const at = (options.now ?? (() => new Date()))();
+  const report = await verifyEvidence(
+    {
+      platform: envelope.platform,
+      evidence: base64Decode(envelope.evidence),
+      ...(envelope.collateral ? { collateral: envelope.collateral } : {}),
+    },
+    {
+      ...options.evidencePolicy,
+      at,
+      // Relay attack: the evidence must bind this nonce AND this key (DESIGN §5).
+      expectedReportData: computeBinding(nonce, publicKey),
+      allowSimulated: options.allowSimulated === true,
+      simulatorRoots: options.simulatorRoots ?? [],
+      allowDebug: options.allowDebug === true,
+    },
+  );
+  return { envelope, report, keyId: hexToBytes(envelope.keyId), publicKey, at };
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}

@@ -1,0 +1,76 @@
+import type { AppManifest, CallRequest, CallResponse, EndpointManifest } from '@blindbox/protocol';
+import { EndpointError, isEndpoint } from '@blindbox/sdk';
+import { validateValue } from './validate-value.js';
+
+/** Logs what happened to a call without its content: never inputs, outputs or keys. */
+export type CallLogger = (event: {
+  endpoint?: string;
+  requestId?: string;
+  outcome: string;
+  ms: number;
+}) => void;
+
+/**
+ * Runs one opened request against the enclave instance: endpoint lookup in the manifest, input
+ * validation against its schema, the handler, output validation. Every failure becomes a typed error
+ * response; nothing a handler throws escapes except as `INTERNAL`.
+ */
+export async function dispatchCall(
+  manifest: AppManifest,
+  instance: object,
+  request: CallRequest,
+  log: CallLogger = () => {},
+): Promise<CallResponse> {
+  const started = performance.now();
+  const done = (response: CallResponse, outcome: string): CallResponse => {
+    log({
+      endpoint: request.endpoint,
+      requestId: request.requestId,
+      outcome,
+      ms: performance.now() - started,
+    });
+    return response;
+  };
+  const endpoint: EndpointManifest | undefined = manifest.endpoints.find((e) => e.name === request.endpoint);
+  const method = endpoint ? (instance as Record<string, unknown>)[endpoint.name] : undefined;
+  // Second gate after the manifest: only methods that carry @endpoint are callable.
+  if (!endpoint || typeof method !== 'function' || !isEndpoint(method)) {
+    return done(
+      {
+        ok: false,
+        error: { code: 'UNKNOWN_ENDPOINT', message: `no endpoint named ${JSON.stringify(request.endpoint)}` },
+      },
+      'UNKNOWN_ENDPOINT',
+    );
+  }
+  const inputIssue = validateValue(request.input, endpoint.input, manifest.definitions);
+  if (inputIssue) {
+    return done(
+      { ok: false, error: { code: 'BAD_INPUT', message: inputIssue.message, path: inputIssue.path } },
+      'BAD_INPUT',
+    );
+  }
+  let output: unknown;
+  try {
+    output = await (method as (input: unknown) => Promise<unknown>).call(instance, request.input);
+  } catch (err) {
+    if (err instanceof EndpointError) {
+      const error = {
+        code: err.code,
+        message: err.message,
+        ...(err.path !== undefined ? { path: err.path } : {}),
+      };
+      return done({ ok: false, error }, err.code);
+    }
+    return done({ ok: false, error: { code: 'INTERNAL', message: 'the handler failed' } }, 'INTERNAL');
+  }
+  const outputIssue = validateValue(output, endpoint.output, manifest.definitions);
+  if (outputIssue) {
+    // A handler returned something its declared type does not allow: do not leak it.
+    return done(
+      { ok: false, error: { code: 'INTERNAL', message: 'the handler returned an invalid result' } },
+      'BAD_OUTPUT',
+    );
+  }
+  return done({ ok: true, output }, 'ok');
+}

@@ -1,0 +1,194 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AppManifest,
+  ATTEST_PATH,
+  base64Encode,
+  base64urlDecode,
+  base64urlEncode,
+  CALL_PATH,
+  computeBinding,
+  type EvidenceEnvelope,
+  generateServerKey,
+  HEALTH_PATH,
+  openRequest,
+  ProtocolError,
+  parseAttestRequest,
+  RESPONSE_CONTENT_TYPE,
+  type ServerKey,
+  UNKNOWN_KEY_PROBLEM_TYPE,
+} from '@blindbox/protocol';
+import { type CallLogger, dispatchCall } from './dispatch-call.js';
+import type { AttestationProvider } from './providers/attestation-provider.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+
+/** Options of {@link startEnclaveServer}. */
+export interface EnclaveServerOptions {
+  manifest: AppManifest;
+  /** An instance of the `@enclave` class. */
+  instance: object;
+  provider: AttestationProvider;
+  /** The signed release bundle (JSON) served in every envelope. Default: none. */
+  release?: unknown;
+  /** Port to listen on; 0 picks a free one. Default: 8080. */
+  port?: number;
+  /** Address to listen on. Default: 127.0.0.1. */
+  host?: string;
+  /** Largest sealed call body accepted, in bytes. Default: 32 MiB. */
+  maxBodyBytes?: number;
+  /** Called once per call with its outcome (never its content). Default: no logging. */
+  log?: CallLogger;
+  /** The HPKE key; default: a fresh one, generated inside the enclave and never written anywhere. */
+  key?: ServerKey;
+}
+
+/** A running enclave server. */
+export interface EnclaveServer {
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Stops accepting connections, lets calls in flight finish (up to `graceMs`), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const ATTEST_BODY_LIMIT = 4 * 1024;
+
+/** Starts the in-enclave HTTP server of protocol v1 (docs/protocol.md). */
+export async function startEnclaveServer(options: EnclaveServerOptions): Promise<EnclaveServer> {
+  const key = options.key ?? (await generateServerKey());
+  const keyIdHex = Array.from(key.keyId, (b) => b.toString(16).padStart(2, '0')).join('');
+  const lookup = (keyId: Uint8Array) => (equal(keyId, key.keyId) ? key : undefined);
+  const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) plain(res, 500);
+      else res.destroy();
+    });
+  });
+  // Slow-loris limits: a client must send its headers and body in reasonable time.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === HEALTH_PATH) {
+      if (req.method !== 'GET') return plain(res, 405);
+      return json(res, 200, {
+        status: 'ok',
+        app: options.manifest.app.name,
+        version: options.manifest.app.version,
+      });
+    }
+    if (path === ATTEST_PATH) {
+      if (req.method !== 'POST') return plain(res, 405);
+      return attest(req, res);
+    }
+    if (path === CALL_PATH) {
+      if (req.method !== 'POST') return plain(res, 405);
+      return call(req, res);
+    }
+    return plain(res, 404);
+  }
+
+  async function attest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let nonce: Uint8Array;
+    try {
+      const body = await readBody(req, ATTEST_BODY_LIMIT);
+      nonce = base64urlDecode(parseAttestRequest(JSON.parse(new TextDecoder().decode(body))).nonce);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return plain(res, 413);
+      return json(res, 400, {
+        code: 'BAD_ATTEST_REQUEST',
+        message: 'expected {"nonce": base64url(32 bytes)}',
+      });
+    }
+    // Relay attack: bind the key, not only the nonce (DESIGN §5).
+    const binding = computeBinding(nonce, key.publicKey);
+    const provided = await options.provider.getEvidence(binding);
+    const envelope: EvidenceEnvelope = {
+      version: 1,
+      platform: options.provider.platform,
+      nonce: base64urlEncode(nonce),
+      evidence: base64Encode(provided.evidence),
+      ...(provided.collateral ? { collateral: provided.collateral } : {}),
+      hpkePublicKey: base64urlEncode(key.publicKey),
+      keyId: keyIdHex,
+      suites: { kem: 0x0020, kdf: 0x0001, aead: [0x0001, 0x0003] },
+      ...(options.release !== undefined ? { release: options.release } : {}),
+    };
+    json(res, 200, envelope);
+  }
+
+  async function call(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Uint8Array;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        return plain(res, 413);
+      }
+      throw err;
+    }
+    let opened: Awaited<ReturnType<typeof openRequest>>;
+    try {
+      opened = await openRequest(lookup, body);
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'PROTOCOL_UNKNOWN_KEY') {
+        res.setHeader('content-type', 'application/problem+json');
+        res.writeHead(400);
+        res.end(JSON.stringify({ type: UNKNOWN_KEY_PROBLEM_TYPE, title: 'unknown-key' }));
+        return;
+      }
+      // A request that cannot be opened gets a content-free 400 (DESIGN §5): no oracle.
+      return plain(res, 400);
+    }
+    const response = await dispatchCall(options.manifest, options.instance, opened.request, options.log);
+    const sealed = await opened.sealResponse(response);
+    res.setHeader('content-type', RESPONSE_CONTENT_TYPE);
+    res.setHeader('cache-control', 'no-store');
+    res.writeHead(200);
+    res.end(sealed);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    server,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function plain(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-length': '0', 'cache-control': 'no-store' });
+  res.end();
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import type { AppManifest } from '@blindbox/protocol';
+import { getEnclaveOptions } from '@blindbox/sdk';
+import { type EnclaveServer, startEnclaveServer } from './enclave-server.js';
+import type { AttestationProvider } from './providers/attestation-provider.js';
+import { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
+import { RuntimeError } from './runtime-error.js';
+
+/** What the generated enclave entry passes in. */
+export interface RunEnclaveOptions {
+  manifest: AppManifest;
+  enclaveClass: new () => object;
+  /** Environment to read settings from. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Override the provider (tests). Default: chosen by `BLINDBOX_TEE`. */
+  provider?: AttestationProvider;
+}
+
+/**
+ * The enclave's main: picks the attestation provider, starts the server, stops gracefully on
+ * SIGTERM/SIGINT. Settings come from the environment because the image is fixed and measured:
+ * `BLINDBOX_TEE` (simulated | sev-snp | nitro; default simulated when started by `blindbox serve`),
+ * `BLINDBOX_PORT` or `PORT` (default 8080), `BLINDBOX_HOST` (default 0.0.0.0),
+ * `BLINDBOX_RELEASE_FILE` (the signed release bundle to serve; not trusted by clients, only offered),
+ * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_LOG=calls` (log outcome and duration per
+ * call; never content or endpoint names, which the host operator must not learn).
+ */
+export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveServer> {
+  const env = options.env ?? process.env;
+  if (!getEnclaveOptions(options.enclaveClass)) {
+    throw new RuntimeError(
+      'RUNTIME_NOT_AN_ENCLAVE',
+      'the class passed to runEnclave is not decorated with @enclave',
+    );
+  }
+  const provider = options.provider ?? selectProvider(env.BLINDBOX_TEE ?? (process.send ? 'simulated' : ''));
+  const release = env.BLINDBOX_RELEASE_FILE
+    ? JSON.parse(readFileSync(env.BLINDBOX_RELEASE_FILE, 'utf8'))
+    : undefined;
+  const logCalls = env.BLINDBOX_LOG === 'calls';
+  const server = await startEnclaveServer({
+    manifest: options.manifest,
+    instance: new options.enclaveClass(),
+    provider,
+    release,
+    port: Number(env.BLINDBOX_PORT ?? env.PORT ?? 8080),
+    host: env.BLINDBOX_HOST ?? '0.0.0.0',
+    maxBodyBytes: env.BLINDBOX_MAX_BODY_BYTES ? Number(env.BLINDBOX_MAX_BODY_BYTES) : undefined,
+    log: logCalls
+      ? (e) =>
+          process.stderr.write(
+            `${JSON.stringify({ event: 'call', outcome: e.outcome, ms: Math.round(e.ms) })}\n`,
+          )
+      : undefined,
+  });
+  const stop = () => {
+    server.close(10_000).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  if (process.send) {
+    const ready: SimulatorMessage = { type: 'blindbox-sim/ready', url: server.url, port: server.port };
+    process.send(ready);
+  } else {
+    process.stderr.write(
+      `${JSON.stringify({ event: 'listening', url: server.url, platform: provider.platform })}\n`,
+    );
+  }
+  return server;
+}
+
+function selectProvider(tee: string): AttestationProvider {
+  switch (tee) {
+    case 'simulated':
+      return new SimulatedIpcProvider();
+    default:
+      throw new RuntimeError(
+        'RUNTIME_ATTESTATION_UNAVAILABLE',
+        `no attestation provider for BLINDBOX_TEE=${JSON.stringify(tee)}; supported: simulated`,
+      );
+  }
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pack } from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { readOciImage } from './read-oci-image.js';
+
+async function tarOf(
+  entries: { name: string; type?: 'file' | 'symlink'; body?: string; linkname?: string }[],
+) {
+  const p = pack();
+  for (const e of entries) {
+    if (e.type === 'symlink')
+      p.entry({ name: e.name, type: 'symlink', linkname: e.linkname, mtime: new Date(0) });
+    else p.entry({ name: e.name, mtime: new Date(0) }, e.body ?? '');
+  }
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function writeImage(layers: Buffer[], entrypoint = ['node', '/app/main.mjs']) {
+  const dir = mkdtempSync(join(tmpdir(), 'bb-oci-'));
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (bytes: Buffer, mediaType: string) => {
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
+    return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
+  };
+  const layerDescs = layers.map((l) => put(l, 'application/vnd.oci.image.layer.v1.tar'));
+  const config = put(
+    Buffer.from(
+      JSON.stringify({ config: { Entrypoint: entrypoint, WorkingDir: '/app' }, rootfs: { type: 'layers' } }),
+    ),
+    'application/vnd.oci.image.config.v1+json',
+  );
+  const manifest = put(
+    Buffer.from(JSON.stringify({ schemaVersion: 2, config, layers: layerDescs })),
+    'application/vnd.oci.image.manifest.v1+json',
+  );
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [manifest] }));
+  return { dir, manifest };
+}
+
+describe('readOciImage', () => {
+  it('reads files of all layers, later layers overriding earlier ones', async () => {
+    const { dir, manifest } = writeImage([
+      await tarOf([
+        { name: 'app/main.mjs', body: 'one' },
+        { name: 'app/a.txt', body: 'a' },
+      ]),
+      await tarOf([{ name: './app/main.mjs', body: 'two' }]),
+    ]);
+    const image = await readOciImage(dir);
+    expect(image.manifestDigest).toBe(manifest.digest);
+    expect(image.entrypoint).toEqual(['node', '/app/main.mjs']);
+    const files = Object.fromEntries(image.files.map((f) => [f.path, Buffer.from(f.bytes).toString()]));
+    expect(files).toEqual({ 'app/main.mjs': 'two', 'app/a.txt': 'a' });
+  });
+
+  it('refuses a blob whose content does not match its digest', async () => {
+    const { dir } = writeImage([await tarOf([{ name: 'app/main.mjs', body: 'x' }])]);
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    const hex = index.manifests[0].digest.slice(7);
+    writeFileSync(join(dir, 'blobs', 'sha256', hex), '{"tampered":true}');
+    await expect(readOciImage(dir)).rejects.toMatchObject({ code: 'RUNTIME_IMAGE_INVALID' });
+  });
+
+  it.each([
+    [[{ name: '../escape.js', body: 'x' }]],
+    [[{ name: 'app/../../escape.js', body: 'x' }]],
+    [[{ name: 'app/link', type: 'symlink' as const, linkname: '/etc/passwd' }]],
+    [[{ name: 'app/.wh.main.mjs', body: '' }]],
+  ])('refuses unsafe layer entries %#', async (entries) => {
+    const { dir } = writeImage([await tarOf(entries)]);
+    await expect(readOciImage(dir)).rejects.toMatchObject({ code: 'RUNTIME_IMAGE_INVALID' });
+  });
+
+  it('refuses a folder that is not an image layout', async () => {
+    await expect(readOciImage(mkdtempSync(join(tmpdir(), 'bb-empty-')))).rejects.toMatchObject({
+      code: 'RUNTIME_IMAGE_INVALID',
+    });
+  });
+});

@@ -1,0 +1,152 @@
+import type { TypeSchema } from '@blindbox/protocol';
+
+/** The first place where a value does not match its schema. */
+export interface ValidationIssue {
+  /** JSON pointer to the offending value, `''` for the root. */
+  path: string;
+  message: string;
+}
+
+const MAX_DEPTH = 64;
+
+/**
+ * Checks a decoded CBOR value against the build's schema subset (see `TypeSchema`). Written by hand:
+ * JSON Schema validators know no byte strings, and this subset is small and closed. Objects are
+ * closed, so an unexpected field is an error, not something a handler has to guard against.
+ */
+export function validateValue(
+  value: unknown,
+  schema: TypeSchema,
+  definitions: Record<string, TypeSchema> = {},
+): ValidationIssue | undefined {
+  return check(value, schema, definitions, '', 0);
+}
+
+function check(
+  value: unknown,
+  schema: TypeSchema,
+  defs: Record<string, TypeSchema>,
+  path: string,
+  depth: number,
+): ValidationIssue | undefined {
+  if (depth > MAX_DEPTH) return { path, message: `nesting deeper than ${MAX_DEPTH}` };
+  if ('$ref' in schema) {
+    const name = schema.$ref.replace(/^#\/definitions\//, '');
+    const target = defs[name];
+    if (!target) return { path, message: `schema reference ${schema.$ref} is missing from the manifest` };
+    return check(value, target, defs, path, depth + 1);
+  }
+  if ('anyOf' in schema) {
+    for (const option of schema.anyOf) {
+      if (check(value, option, defs, path, depth + 1) === undefined) return undefined;
+    }
+    return { path, message: `expected one of ${schema.anyOf.length} alternatives, found ${describe(value)}` };
+  }
+  if ('x-blindbox-type' in schema) {
+    if (!(value instanceof Uint8Array)) return { path, message: `expected bytes, found ${describe(value)}` };
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+      return { path, message: `expected at most ${schema.maxLength} bytes, found ${value.length}` };
+    }
+    return undefined;
+  }
+  switch (schema.type) {
+    case 'null':
+      return value === null ? undefined : { path, message: `expected null, found ${describe(value)}` };
+    case 'boolean':
+      if (typeof value !== 'boolean')
+        return { path, message: `expected a boolean, found ${describe(value)}` };
+      if (schema.const !== undefined && value !== schema.const)
+        return { path, message: `expected ${schema.const}` };
+      return undefined;
+    case 'string':
+      if (typeof value !== 'string') return { path, message: `expected a string, found ${describe(value)}` };
+      if (schema.const !== undefined && value !== schema.const) {
+        return { path, message: `expected ${JSON.stringify(schema.const)}` };
+      }
+      if (schema.enum && !schema.enum.includes(value)) {
+        return { path, message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` };
+      }
+      if (schema.minLength !== undefined && value.length < schema.minLength) {
+        return { path, message: `expected at least ${schema.minLength} characters` };
+      }
+      if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+        return { path, message: `expected at most ${schema.maxLength} characters` };
+      }
+      if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
+        return { path, message: `expected a string matching ${schema.pattern}` };
+      }
+      return undefined;
+    case 'number':
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        return { path, message: `expected a finite number, found ${describe(value)}` };
+      }
+      if (schema.type === 'integer' && !Number.isInteger(value))
+        return { path, message: 'expected an integer' };
+      if (schema.const !== undefined && value !== schema.const)
+        return { path, message: `expected ${schema.const}` };
+      if (schema.enum && !schema.enum.includes(value))
+        return { path, message: `expected one of ${schema.enum.join(', ')}` };
+      if (schema.minimum !== undefined && value < schema.minimum)
+        return { path, message: `expected >= ${schema.minimum}` };
+      if (schema.maximum !== undefined && value > schema.maximum)
+        return { path, message: `expected <= ${schema.maximum}` };
+      return undefined;
+    case 'array': {
+      if (!Array.isArray(value)) return { path, message: `expected an array, found ${describe(value)}` };
+      if (schema.minItems !== undefined && value.length < schema.minItems) {
+        return { path, message: `expected at least ${schema.minItems} items` };
+      }
+      if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+        return { path, message: `expected at most ${schema.maxItems} items` };
+      }
+      for (let i = 0; i < value.length; i++) {
+        const issue = check(value[i], schema.items, defs, `${path}/${i}`, depth + 1);
+        if (issue) return issue;
+      }
+      return undefined;
+    }
+    case 'object': {
+      if (!isPlainObject(value)) return { path, message: `expected an object, found ${describe(value)}` };
+      for (const key of schema.required) {
+        if (!Object.hasOwn(value, key) || value[key] === undefined) {
+          return { path: `${path}/${escapePointer(key)}`, message: 'required field is missing' };
+        }
+      }
+      for (const [key, field] of Object.entries(value)) {
+        const fieldPath = `${path}/${escapePointer(key)}`;
+        const fieldSchema = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+        if (fieldSchema) {
+          // An optional field may be absent or undefined; CBOR has no undefined, but be lenient in-process.
+          if (field === undefined && !schema.required.includes(key)) continue;
+          const issue = check(field, fieldSchema, defs, fieldPath, depth + 1);
+          if (issue) return issue;
+        } else if (schema.additionalProperties === false) {
+          return { path: fieldPath, message: 'unexpected field' };
+        } else {
+          const issue = check(field, schema.additionalProperties, defs, fieldPath, depth + 1);
+          if (issue) return issue;
+        }
+      }
+      return undefined;
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array)
+    return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
