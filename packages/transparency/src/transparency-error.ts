@@ -1,0 +1,50 @@
+/** Stable codes of {@link TransparencyError}. Codes never change meaning; new ones may be added. */
+export type TransparencyErrorCode =
+  /** The bundle is not a well-formed Sigstore bundle v0.3 with a DSSE in-toto envelope. */
+  | 'TRANSPARENCY_MALFORMED_BUNDLE'
+  /** The same transparency-log entry appears twice in one bundle (sigstore-js does not reject it). */
+  | 'TRANSPARENCY_DUPLICATE_TLOG_ENTRY'
+  /** The signature over the DSSE envelope does not verify: the statement was altered. */
+  | 'TRANSPARENCY_BAD_SIGNATURE'
+  /** The signature is valid but made by an identity (key, SAN, issuer) other than the pinned one. */
+  | 'TRANSPARENCY_WRONG_IDENTITY'
+  /** The signing certificate does not chain to a CA in the pinned TrustedRoot. */
+  | 'TRANSPARENCY_UNTRUSTED_CERTIFICATE'
+  /** No entry of a pinned log covers this envelope (missing entry, entry for other content, no proof). */
+  | 'TRANSPARENCY_NOT_IN_LOG'
+  /** The Merkle inclusion proof does not lead to the checkpoint's root (RFC 9162 §2.1.3.2). */
+  | 'TRANSPARENCY_BAD_INCLUSION_PROOF'
+  /** A checkpoint or entry timestamp is signed by a key that is not a pinned log key. */
+  | 'TRANSPARENCY_UNTRUSTED_LOG_KEY'
+  /** Two checkpoints of one log are not consistent (RFC 9162 §2.1.4.2): the log forked or rewrote history. */
+  | 'TRANSPARENCY_LOG_FORK'
+  /** Consistency could not be checked (no proof source, log unreachable): fails closed. */
+  | 'TRANSPARENCY_CONSISTENCY_UNAVAILABLE'
+  /** The TrustedRoot JSON given to the verifier is unusable. */
+  | 'TRANSPARENCY_BAD_TRUSTED_ROOT'
+  /** Signing failed (signer, Fulcio, witness). */
+  | 'TRANSPARENCY_SIGNING_FAILED'
+  /** The log refused an entry: malformed (HTTP 400). */
+  | 'LOG_MALFORMED_ENTRY'
+  /** The log refused an entry: too large (HTTP 413). */
+  | 'LOG_ENTRY_TOO_LARGE'
+  /** The log refused an entry whose signature does not verify (HTTP 400). */
+  | 'LOG_BAD_ENTRY_SIGNATURE'
+  /** The entry is already in the log (HTTP 409). */
+  | 'LOG_DUPLICATE_ENTRY'
+  /** The log's files are damaged or disagree with the checkpoint it last signed: it refuses to start. */
+  | 'LOG_STORAGE_CORRUPT'
+  /** A request to the log named something that does not exist (HTTP 404) or asked for an invalid range. */
+  | 'LOG_NOT_FOUND'
+  | 'LOG_BAD_REQUEST';
+
+/** The one error class of `@blindbox/transparency`. Verification errors fail closed. */
+export class TransparencyError extends Error {
+  override readonly name = 'TransparencyError';
+  readonly code: TransparencyErrorCode;
+
+  constructor(code: TransparencyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
