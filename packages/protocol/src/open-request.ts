@@ -1,0 +1,124 @@
+import { bytesEqual, concatBytes, exactBuffer } from './bytes.js';
+import {
+  type CallRequest,
+  type CallResponse,
+  callRequestFromMap,
+  callResponseToMap,
+} from './call-messages.js';
+import { decodeCbor, encodeCbor } from './cbor.js';
+import {
+  ENC_LENGTH,
+  KDF_ID,
+  KEM_ID,
+  PROTOCOL_VERSION,
+  REQUEST_HEADER_LENGTH,
+  TAG_LENGTH,
+} from './constants.js';
+import { hexEncode } from './hex.js';
+import { aeadNameOf, suiteFor } from './hpke-suite.js';
+import { ProtocolError } from './protocol-error.js';
+import { decodeRequestHeader, requestInfo } from './request-header.js';
+import { deriveResponseKey } from './response-key.js';
+import { keyPairOf, type ServerKey } from './server-key.js';
+
+/** Smallest possible call body: header, enc and an AEAD tag (an empty plaintext). */
+export const MIN_REQUEST_LENGTH = REQUEST_HEADER_LENGTH + ENC_LENGTH + TAG_LENGTH;
+
+/** An opened call and the means to seal its response. */
+export interface OpenedRequest {
+  request: CallRequest;
+  /**
+   * Seals the response to this request: response_nonce ‖ AEAD ciphertext (RFC 9458 §4.4).
+   *
+   * @param testing - `responseNonce`: a fixed response nonce, for test vectors only (default: random).
+   * @throws TypeError when the response fields are invalid or the output is not CBOR-encodable.
+   */
+  sealResponse(response: CallResponse, testing?: { responseNonce?: Uint8Array }): Promise<Uint8Array>;
+}
+
+/**
+ * Opens a call body. Checks, in order and before any cryptography: length, version, suite, key id;
+ * then decapsulates and opens, then validates the CBOR request.
+ *
+ * @param keys - returns the ServerKey (from generateServerKey/deriveServerKey) whose key id is given,
+ *   or undefined when the server does not hold it.
+ * @throws ProtocolError `PROTOCOL_MALFORMED_REQUEST` (short body, wrong version, bad CBOR or fields),
+ *   `PROTOCOL_UNSUPPORTED_SUITE`, `PROTOCOL_UNKNOWN_KEY` (answer the unknown-key problem), or
+ *   `PROTOCOL_DECRYPT_FAILED`.
+ */
+export async function openRequest(
+  keys: (keyId: Uint8Array) => ServerKey | undefined,
+  body: Uint8Array,
+): Promise<OpenedRequest> {
+  if (!(body instanceof Uint8Array) || body.length < MIN_REQUEST_LENGTH) {
+    throw new ProtocolError(
+      'PROTOCOL_MALFORMED_REQUEST',
+      `call body must be at least ${MIN_REQUEST_LENGTH} bytes (header, enc, AEAD tag)`,
+    );
+  }
+  const header = body.slice(0, REQUEST_HEADER_LENGTH);
+  const { version, keyId, kemId, kdfId, aeadId } = decodeRequestHeader(header);
+  if (version !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      'PROTOCOL_MALFORMED_REQUEST',
+      `call body version ${version}, expected ${PROTOCOL_VERSION}`,
+    );
+  }
+  const aeadName = aeadNameOf(aeadId);
+  if (kemId !== KEM_ID || kdfId !== KDF_ID || aeadName === undefined) {
+    throw new ProtocolError(
+      'PROTOCOL_UNSUPPORTED_SUITE',
+      `unsupported HPKE suite KEM 0x${kemId.toString(16)} KDF 0x${kdfId.toString(16)} AEAD 0x${aeadId.toString(16)}`,
+    );
+  }
+  const key = keys(keyId);
+  const pair = key === undefined ? undefined : keyPairOf(key);
+  if (key !== undefined && pair === undefined) {
+    throw new TypeError('keys() must return a ServerKey made by generateServerKey or deriveServerKey');
+  }
+  if (key === undefined || pair === undefined || !bytesEqual(key.keyId, keyId)) {
+    // Distinguished before decryption, so the server can answer unknown-key and the client re-attest.
+    throw new ProtocolError('PROTOCOL_UNKNOWN_KEY', `this server holds no key ${hexEncode(keyId)}`);
+  }
+  const suite = suiteFor(aeadName);
+  const enc = body.slice(REQUEST_HEADER_LENGTH, REQUEST_HEADER_LENGTH + ENC_LENGTH);
+  let recipient: Awaited<ReturnType<typeof suite.hpke.createRecipientContext>>;
+  let plaintext: Uint8Array;
+  try {
+    recipient = await suite.hpke.createRecipientContext({
+      recipientKey: pair,
+      enc: exactBuffer(enc),
+      info: requestInfo(header),
+    });
+    plaintext = new Uint8Array(
+      await recipient.open(exactBuffer(body.subarray(REQUEST_HEADER_LENGTH + ENC_LENGTH))),
+    );
+  } catch (cause) {
+    throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'the call did not open', { cause });
+  }
+  let decoded: unknown;
+  try {
+    decoded = decodeCbor(plaintext);
+  } catch (cause) {
+    throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', 'the call plaintext is not valid CBOR', { cause });
+  }
+  const request = callRequestFromMap(decoded);
+  return {
+    request,
+    async sealResponse(
+      response: CallResponse,
+      testing?: { responseNonce?: Uint8Array },
+    ): Promise<Uint8Array> {
+      const plaintext = encodeCbor(callResponseToMap(response));
+      const responseNonce =
+        testing?.responseNonce ?? crypto.getRandomValues(new Uint8Array(suite.responseNonceSize));
+      if (responseNonce.length !== suite.responseNonceSize) {
+        throw new RangeError(`responseNonce must be ${suite.responseNonceSize} bytes for ${suite.name}`);
+      }
+      const { key: aeadKey, nonce } = await deriveResponseKey(suite, recipient, enc, responseNonce);
+      const aead = suite.aead.createEncryptionContext(exactBuffer(aeadKey));
+      const ciphertext = await aead.seal(exactBuffer(nonce), exactBuffer(plaintext), new ArrayBuffer(0));
+      return concatBytes(responseNonce, new Uint8Array(ciphertext));
+    },
+  };
+}
