@@ -80,7 +80,7 @@ async function readTar(tar: Buffer): Promise<{ path: string; bytes?: Uint8Array 
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         try {
           const path = normalize(header.name);

@@ -1,0 +1,195 @@
+import {
+  type AppManifest,
+  ATTEST_PATH,
+  base64urlDecode,
+  base64urlEncode,
+  CALL_PATH,
+  computeBinding,
+  generateServerKey,
+  HEALTH_PATH,
+  sealRequest,
+  UNKNOWN_KEY_PROBLEM_TYPE,
+} from '@blindbox/protocol';
+import { EndpointError, enclave, endpoint } from '@blindbox/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EnclaveServer, startEnclaveServer } from './enclave-server.js';
+import type { AttestationProvider } from './providers/attestation-provider.js';
+
+@enclave({ name: 'echo' })
+class Echo {
+  @endpoint()
+  async echo(req: { text: string }): Promise<{ text: string }> {
+    return { text: req.text };
+  }
+  @endpoint()
+  async fail(_req: { kind: string }): Promise<{ never: string }> {
+    if (_req.kind === 'typed') throw new EndpointError('NOPE', 'typed failure', { path: '/kind' });
+    throw new Error('secret stack detail');
+  }
+  @endpoint()
+  async wrongOutput(_req: { n: number }): Promise<{ n: number }> {
+    return { n: 'not a number' } as unknown as { n: number };
+  }
+  async hidden(_req: { text: string }): Promise<{ text: string }> {
+    return { text: 'should never be callable' };
+  }
+}
+
+const obj = (
+  properties: AppManifest['endpoints'][number]['input'] extends infer T ? Record<string, T> : never,
+  required: string[],
+) => ({ type: 'object', properties, required, additionalProperties: false }) as const;
+
+const manifest: AppManifest = {
+  manifestVersion: 1,
+  app: { name: 'echo', version: '1.0.0' },
+  enclave: { className: 'Echo', module: 'src/echo.ts' },
+  endpoints: [
+    {
+      name: 'echo',
+      input: obj({ text: { type: 'string' } }, ['text']),
+      output: obj({ text: { type: 'string' } }, ['text']),
+      source: 'src/echo.ts:1:1',
+    },
+    {
+      name: 'fail',
+      input: obj({ kind: { type: 'string' } }, ['kind']),
+      output: obj({ never: { type: 'string' } }, ['never']),
+      source: 'src/echo.ts:2:1',
+    },
+    {
+      name: 'hidden',
+      input: obj({ text: { type: 'string' } }, ['text']),
+      output: obj({ text: { type: 'string' } }, ['text']),
+      source: 'src/echo.ts:3:1',
+    },
+    {
+      name: 'wrongOutput',
+      input: obj({ n: { type: 'number' } }, ['n']),
+      output: obj({ n: { type: 'number' } }, ['n']),
+      source: 'src/echo.ts:4:1',
+    },
+  ],
+};
+
+/** Returns the report data as the "evidence": lets the test check what the server bound. */
+const echoProvider: AttestationProvider = {
+  platform: 'simulated',
+  getEvidence: async (reportData) => ({ evidence: reportData }),
+};
+
+let server: EnclaveServer;
+const key = await generateServerKey();
+
+beforeAll(async () => {
+  server = await startEnclaveServer({
+    manifest,
+    instance: new Echo(),
+    provider: echoProvider,
+    port: 0,
+    key,
+    maxBodyBytes: 64 * 1024,
+  });
+});
+afterAll(async () => server.close());
+
+async function call(
+  endpointName: string,
+  input: unknown,
+  target = { keyId: key.keyId, publicKey: key.publicKey },
+) {
+  const sealed = await sealRequest(target, {
+    endpoint: endpointName,
+    input,
+    requestId: 'r1',
+    sentAt: Date.now(),
+  });
+  const res = await fetch(new URL(CALL_PATH, server.url), {
+    method: 'POST',
+    body: sealed.body as Uint8Array<ArrayBuffer>,
+  });
+  expect(res.status).toBe(200);
+  return sealed.openResponse(new Uint8Array(await res.arrayBuffer()));
+}
+
+describe('enclave server', () => {
+  it('binds the nonce and its own key into the evidence it asks for', async () => {
+    const nonce = crypto.getRandomValues(new Uint8Array(32));
+    const res = await fetch(new URL(ATTEST_PATH, server.url), {
+      method: 'POST',
+      body: JSON.stringify({ nonce: base64urlEncode(nonce) }),
+    });
+    const envelope = await res.json();
+    expect(envelope).toMatchObject({
+      version: 1,
+      platform: 'simulated',
+      nonce: base64urlEncode(nonce),
+      hpkePublicKey: base64urlEncode(key.publicKey),
+    });
+    expect(Buffer.from(envelope.evidence, 'base64')).toEqual(
+      Buffer.from(computeBinding(nonce, key.publicKey)),
+    );
+    expect(base64urlDecode(envelope.hpkePublicKey)).toEqual(key.publicKey);
+  });
+
+  it.each([['{}'], ['{"nonce":"short"}'], ['not json'], [JSON.stringify({ nonce: 'A'.repeat(5000) })]])(
+    'refuses a bad attest body %#',
+    async (body) => {
+      const res = await fetch(new URL(ATTEST_PATH, server.url), { method: 'POST', body });
+      expect([400, 413]).toContain(res.status);
+    },
+  );
+
+  it('runs endpoints and seals typed errors; never leaks a non-EndpointError', async () => {
+    expect(await call('echo', { text: 'hi' })).toEqual({ ok: true, output: { text: 'hi' } });
+    expect(await call('fail', { kind: 'typed' })).toEqual({
+      ok: false,
+      error: { code: 'NOPE', message: 'typed failure', path: '/kind' },
+    });
+    const internal = await call('fail', { kind: 'other' });
+    expect(internal).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'the handler failed' } });
+    expect(JSON.stringify(internal)).not.toContain('secret');
+    expect(await call('wrongOutput', { n: 1 })).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+
+  it('refuses a method without @endpoint even if the manifest lists it', async () => {
+    expect(await call('hidden', { text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_ENDPOINT' },
+    });
+    expect(await call('toString', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_ENDPOINT' } });
+  });
+
+  it('answers unknown-key for a key it does not hold, so the client can re-attest', async () => {
+    const other = await generateServerKey();
+    const sealed = await sealRequest(other, {
+      endpoint: 'echo',
+      input: { text: 'x' },
+      requestId: 'r',
+      sentAt: 0,
+    });
+    const res = await fetch(new URL(CALL_PATH, server.url), {
+      method: 'POST',
+      body: sealed.body as Uint8Array<ArrayBuffer>,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect((await res.json()).type).toBe(UNKNOWN_KEY_PROBLEM_TYPE);
+  });
+
+  it('refuses a body over the limit with 413 and keeps serving', async () => {
+    const res = await fetch(new URL(CALL_PATH, server.url), {
+      method: 'POST',
+      body: new Uint8Array(65 * 1024),
+    });
+    expect(res.status).toBe(413);
+    expect(await call('echo', { text: 'after' })).toEqual({ ok: true, output: { text: 'after' } });
+  });
+
+  it('serves health, 404 and 405', async () => {
+    const health = await fetch(new URL(HEALTH_PATH, server.url));
+    expect(await health.json()).toEqual({ status: 'ok', app: 'echo', version: '1.0.0' });
+    expect((await fetch(new URL('/nope', server.url))).status).toBe(404);
+    expect((await fetch(new URL(CALL_PATH, server.url))).status).toBe(405);
+  });
+});
