@@ -1,0 +1,45 @@
+/** Stable codes of {@link BuildError}. Codes never change meaning; new ones may be added. */
+export type BuildErrorCode =
+  | 'ANALYZE_NO_ENCLAVE'
+  | 'ANALYZE_MULTIPLE_ENCLAVES'
+  | 'ANALYZE_NOT_EXPORTED'
+  | 'ANALYZE_BAD_ENCLAVE_OPTIONS'
+  | 'ANALYZE_UNSUPPORTED_TYPE'
+  | 'ANALYZE_BAD_SIGNATURE'
+  | 'ANALYZE_DUPLICATE_ENDPOINT'
+  | 'ANALYZE_BAD_PROJECT'
+  | 'BUNDLE_FAILED'
+  | 'BUNDLE_NOT_DETERMINISTIC'
+  | 'IMAGE_WRITE_FAILED'
+  | 'CODEGEN_NAME_COLLISION'
+  | 'BUILD_BAD_OPTIONS';
+
+/** Where in the app's source a problem is: a project-relative POSIX path, 1-based line and column. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * The one error class of `@blindbox/build`. For source problems the message starts with
+ * `file:line:column` (project-relative, so it is clickable in an editor and leaks no machine path).
+ */
+export class BuildError extends Error {
+  override readonly name = 'BuildError';
+  readonly code: BuildErrorCode;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+
+  constructor(code: BuildErrorCode, message: string, options: { at?: SourceLocation; cause?: unknown } = {}) {
+    const at = options.at;
+    super(at ? `${at.file}:${at.line}:${at.column}: ${message}` : message, { cause: options.cause });
+    this.code = code;
+    if (at) {
+      this.file = at.file;
+      this.line = at.line;
+      this.column = at.column;
+    }
+  }
+}
