@@ -1,0 +1,87 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli, startCli } from './run-cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'bb-cli-'));
+const project = join(work, 'hello');
+const out = join(work, 'out');
+const env = { BLINDBOX_SIM_ROOT: join(work, 'sim-root') };
+let server: Awaited<ReturnType<typeof startCli>>;
+
+beforeAll(async () => {
+  cpSync(join(repoRoot, 'templates', 'hello'), project, {
+    recursive: true,
+    filter: (p) => !p.includes('node_modules') && !p.includes('.blindbox'),
+  });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('blindbox build · serve · verify (the built binary)', () => {
+  it('build --json prints the image digest and the measurements', () => {
+    const r = runCli(['build', project, '--out', out, '--json'], env);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(summary.measurements.simulated).toMatch(/^[0-9a-f]{96}$/);
+    expect(summary.measurements['oci.imageDigest']).toBe(summary.imageDigest);
+    expect(summary.endpoints).toEqual(['digest', 'greet']);
+  });
+
+  it('serve runs the image; verify accepts it against release.json and prints the report', async () => {
+    server = await startCli(['serve', out, '--port', '0', '--json'], env);
+    const release = join(out, 'release.json');
+    const r = runCli(
+      ['verify', server.info.url ?? '', '--allow-simulated', '--release', release, '--json'],
+      env,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({
+      ok: true,
+      platform: 'simulated',
+      measurementAccepted: true,
+      debug: false,
+    });
+    expect(report.measurement).toBe(
+      JSON.parse(readFileSync(release, 'utf8')).predicate.measurements.simulated,
+    );
+  });
+
+  it('verify exits 1 with a typed error for a release the server does not run, or without --allow-simulated', () => {
+    const other = JSON.parse(readFileSync(join(out, 'release.json'), 'utf8'));
+    other.predicate.measurements.simulated = '00'.repeat(48);
+    const path = join(work, 'other-release.json');
+    writeFileSync(path, JSON.stringify(other));
+    const wrong = runCli(
+      ['verify', server.info.url ?? '', '--allow-simulated', '--release', path, '--json'],
+      env,
+    );
+    expect(wrong.status).toBe(1);
+    expect(JSON.parse(wrong.stdout).error.code).toBe('CLIENT_MEASUREMENT_NOT_ACCEPTED');
+    const strict = runCli(['verify', server.info.url ?? '', '--json'], env);
+    expect(strict.status).toBe(1);
+    expect(JSON.parse(strict.stdout).error.code).toBe('ATTESTATION_SIMULATED_NOT_ALLOWED');
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(runCli(['verify'], env).status).toBe(2);
+    expect(runCli(['serve', work], env).status).toBe(2);
+    expect(runCli(['build', join(work, 'does-not-exist')], env).status).toBe(2);
+  });
+
+  it('build reports an unsupported handler type with file:line:column and exit 2', () => {
+    const bad = join(work, 'bad');
+    cpSync(project, bad, { recursive: true });
+    const src = join(bad, 'src', 'hello.ts');
+    writeFileSync(src, readFileSync(src, 'utf8').replace('req: { data: Uint8Array }', 'req: { data: Date }'));
+    const r = runCli(['build', bad, '--out', join(work, 'bad-out'), '--json'], env);
+    expect(r.status).toBe(2);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe('ANALYZE_UNSUPPORTED_TYPE');
+    expect(err.message).toMatch(/src\/hello\.ts:\d+:\d+/);
+  });
+});
