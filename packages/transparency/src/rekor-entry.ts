@@ -1,0 +1,179 @@
+import { createHash, createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
+import { json } from '@sigstore/core';
+import { p256PointFromSpki } from './signed-note.js';
+import { TransparencyError } from './transparency-error.js';
+
+/** An accepted proposed entry: the canonical body to log and what to keep beside it. */
+export interface CanonicalEntry {
+  /** Rekor's canonical JSON of the entry (the Merkle leaf). */
+  body: Buffer;
+  /** The submitted DSSE envelope for `dsse` entries (Rekor keeps it as the entry's attestation). */
+  attestation: Buffer;
+  kind: 'hashedrekord' | 'dsse';
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/**
+ * Validates a proposed Rekor v1 entry (`hashedrekord` 0.0.1 or `dsse` 0.0.1), verifies its signature
+ * and returns Rekor's canonical body. Throws `LOG_MALFORMED_ENTRY` or `LOG_BAD_ENTRY_SIGNATURE`: the
+ * log never records a signature it cannot check.
+ */
+export function canonicalizeProposedEntry(proposed: unknown): CanonicalEntry {
+  const entry = object(proposed, 'entry');
+  const kind = entry['kind'];
+  const apiVersion = entry['apiVersion'];
+  if (apiVersion !== '0.0.1')
+    malformed(`unsupported apiVersion ${JSON.stringify(apiVersion)}; this log takes 0.0.1`);
+  if (kind === 'hashedrekord') return hashedRekord(object(entry['spec'], 'spec'));
+  if (kind === 'dsse') return dsse(object(entry['spec'], 'spec'));
+  return malformed(`unsupported kind ${JSON.stringify(kind)}; this log takes hashedrekord and dsse`);
+}
+
+function hashedRekord(spec: JsonObject): CanonicalEntry {
+  const hash = object(object(spec['data'], 'spec.data')['hash'], 'spec.data.hash');
+  if (hash['algorithm'] !== 'sha256') malformed('spec.data.hash.algorithm must be sha256');
+  const digestHex = string(hash['value'], 'spec.data.hash.value');
+  if (!/^[0-9a-f]{64}$/.test(digestHex)) malformed('spec.data.hash.value must be 64 lowercase hex digits');
+  const signature = object(spec['signature'], 'spec.signature');
+  const sigB64 = string(signature['content'], 'spec.signature.content');
+  const keyB64 = string(
+    object(signature['publicKey'], 'spec.signature.publicKey')['content'],
+    'spec.signature.publicKey.content',
+  );
+  const key = verifierKey(keyB64);
+  const sig = base64(sigB64, 'spec.signature.content');
+  // hashedrekord signs a digest, not a message: verify the prehashed ECDSA signature
+  let ok = false;
+  try {
+    const spki = key.export({ type: 'spki', format: 'der' });
+    ok = p256.verify(sig, Buffer.from(digestHex, 'hex'), p256PointFromSpki(spki), {
+      prehash: false,
+      format: 'der',
+      lowS: false,
+    });
+  } catch {
+    ok = false;
+  }
+  if (!ok) badSignature('the hashedrekord signature does not verify with its public key over its digest');
+  const canonical = {
+    apiVersion: '0.0.1',
+    kind: 'hashedrekord',
+    spec: {
+      data: { hash: { algorithm: 'sha256', value: digestHex } },
+      signature: { content: sigB64, publicKey: { content: keyB64 } },
+    },
+  };
+  return {
+    body: Buffer.from(json.canonicalize(canonical), 'utf8'),
+    attestation: Buffer.alloc(0),
+    kind: 'hashedrekord',
+  };
+}
+
+function dsse(spec: JsonObject): CanonicalEntry {
+  const proposed = object(spec['proposedContent'], 'spec.proposedContent');
+  const envelopeText = string(proposed['envelope'], 'spec.proposedContent.envelope');
+  const verifiers = proposed['verifiers'];
+  if (!Array.isArray(verifiers) || verifiers.length === 0)
+    malformed('spec.proposedContent.verifiers must list at least one key');
+  const keys = (verifiers as Json[]).map((v, i) => ({
+    b64: string(v, `verifiers[${i}]`),
+    key: verifierKey(string(v, `verifiers[${i}]`)),
+  }));
+  let envelope: JsonObject;
+  try {
+    envelope = object(JSON.parse(envelopeText), 'envelope');
+  } catch (err) {
+    if (err instanceof TransparencyError) throw err;
+    return malformed('spec.proposedContent.envelope is not JSON');
+  }
+  const payloadType = string(envelope['payloadType'], 'envelope.payloadType');
+  const payload = base64(string(envelope['payload'], 'envelope.payload'), 'envelope.payload');
+  const sigs = envelope['signatures'];
+  if (!Array.isArray(sigs) || sigs.length === 0) malformed('envelope.signatures must not be empty');
+  const pae = preAuthEncoding(payloadType, payload);
+  // Rekor dsse 0.0.1: every signature must verify with one of the verifiers; record the pairs
+  const signatures = (sigs as Json[]).map((s, i) => {
+    const sigB64 = string(object(s, `envelope.signatures[${i}]`)['sig'], `envelope.signatures[${i}].sig`);
+    const sig = base64(sigB64, `envelope.signatures[${i}].sig`);
+    const match = keys.find((k) => safeVerify(pae, k.key, sig));
+    if (!match) badSignature(`envelope signature ${i} does not verify with any of the entry's verifiers`);
+    return { signature: sigB64, verifier: (match as { b64: string }).b64 };
+  });
+  signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+  const canonical = {
+    apiVersion: '0.0.1',
+    kind: 'dsse',
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: sha256Hex(Buffer.from(envelopeText, 'utf8')) },
+      payloadHash: { algorithm: 'sha256', value: sha256Hex(payload) },
+      signatures,
+    },
+  };
+  return {
+    body: Buffer.from(json.canonicalize(canonical), 'utf8'),
+    attestation: Buffer.from(envelopeText, 'utf8'),
+    kind: 'dsse',
+  };
+}
+
+/** DSSE v1 pre-authentication encoding: "DSSEv1" SP len(type) SP type SP len(body) SP body. */
+export function preAuthEncoding(payloadType: string, payload: Uint8Array): Buffer {
+  const type = Buffer.from(payloadType, 'utf8');
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `, 'utf8'),
+    type,
+    Buffer.from(` ${payload.length} `, 'utf8'),
+    payload,
+  ]);
+}
+
+/** A verifier as Rekor takes it: base64 of a PEM public key or a PEM certificate. */
+function verifierKey(b64: string): KeyObject {
+  const pem = base64(b64, 'public key').toString('utf8');
+  try {
+    if (pem.includes('BEGIN CERTIFICATE')) return new X509Certificate(pem).publicKey;
+    return createPublicKey(pem);
+  } catch {
+    return malformed('a public key is neither a PEM public key nor a PEM certificate');
+  }
+}
+
+function safeVerify(data: Buffer, key: KeyObject, sig: Buffer): boolean {
+  try {
+    return verify(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', data, key, sig);
+  } catch {
+    return false;
+  }
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function object(value: unknown, what: string): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    malformed(`${what} must be an object`);
+  return value as JsonObject;
+}
+
+function string(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0) malformed(`${what} must be a non-empty string`);
+  return value as string;
+}
+
+function base64(value: string, what: string): Buffer {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) malformed(`${what} is not base64`);
+  return Buffer.from(value, 'base64');
+}
+
+function malformed(message: string): never {
+  throw new TransparencyError('LOG_MALFORMED_ENTRY', message);
+}
+
+function badSignature(message: string): never {
+  throw new TransparencyError('LOG_BAD_ENTRY_SIGNATURE', message);
+}
