@@ -62,3 +62,26 @@ export class CheckList {
     this.checks.push({ name, ok: true, ...values });
   }
 }
+
+/**
+ * Runs a verifier's body so that whatever it throws leaves as an {@link AttestationError} whose last
+ * check failed: parser errors get the checks made so far plus a failing `name` check, and anything
+ * unexpected (a bug, a WebCrypto refusal) fails closed as `ATTESTATION_MALFORMED_EVIDENCE` with the
+ * original error as `cause`.
+ */
+export async function runChecks<T>(checks: CheckList, name: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof AttestationError && err.checks.at(-1)?.ok === false) throw err;
+    const code: AttestationErrorCode =
+      err instanceof AttestationError ? err.code : 'ATTESTATION_MALFORMED_EVIDENCE';
+    const message =
+      err instanceof AttestationError
+        ? err.message
+        : `evidence could not be processed (${err instanceof Error ? err.message : String(err)})`;
+    throw new AttestationError(code, message, [...checks.checks, { name, ok: false, found: message }], {
+      cause: err,
+    });
+  }
+}

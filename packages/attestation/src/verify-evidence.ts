@@ -1,5 +1,6 @@
 import { AttestationError } from './attestation-error.js';
 import { base64ToBytes } from './base64.js';
+import { type SnpCollateral, type SnpPolicy, verifySnpEvidence } from './sev-snp/verify-snp-report.js';
 import { verifySimulatedEvidence } from './simulated/verify-simulated.js';
 import type { Platform, VerificationReport } from './verification-report.js';
 
@@ -8,7 +9,11 @@ export interface EvidenceInput {
   platform: Platform | string;
   /** Raw platform evidence. */
   evidence: Uint8Array;
-  /** Certificates and other collateral the platform provides (VCEK/VLEK + chain, THIM JSON, …). */
+  /**
+   * Certificates and other collateral the platform provides. SEV-SNP: `vcek` or `vlek` (PEM or
+   * base64 DER), `certChain` (PEM: ASK/ASVK then ARK), `thim` (Azure THIM JSON, text or object).
+   * Nitro: none (the document carries its chain).
+   */
   collateral?: Record<string, unknown>;
 }
 
@@ -24,6 +29,8 @@ export interface EvidencePolicy {
   simulatorRoots?: readonly string[];
   /** Accept a TEE that reports debug mode. Default: false. */
   allowDebug?: boolean;
+  /** SEV-SNP policy (TCB, VMPL, SMT, chips, measurements, host data, KDS fetch). Default: the safe defaults of {@link SnpPolicy}. */
+  snp?: SnpPolicy;
 }
 
 /** Verifies evidence of any supported platform under one policy; throws {@link AttestationError} on rejection. */
@@ -46,12 +53,51 @@ export async function verifyEvidence(
         allowDebug: policy.allowDebug,
         expectedReportData: policy.expectedReportData,
       });
+    case 'sev-snp':
+      return verifySnpEvidence(input.evidence, {
+        ...policy.snp,
+        allowDebug: policy.allowDebug === true || policy.snp?.allowDebug === true,
+        ...(policy.at ? { at: policy.at } : {}),
+        ...(policy.expectedReportData ? { expectedReportData: policy.expectedReportData } : {}),
+        collateral: snpCollateral(input.collateral),
+      });
     default:
       throw new AttestationError(
         'ATTESTATION_UNSUPPORTED',
         `platform ${JSON.stringify(input.platform)} is not supported by this verifier`,
       );
   }
+}
+
+function snpCollateral(collateral: Record<string, unknown> = {}): SnpCollateral {
+  const out: SnpCollateral = {};
+  const text = (key: 'vcek' | 'vlek' | 'certChain'): void => {
+    const value = collateral[key];
+    if (value === undefined) return;
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw new AttestationError(
+        'ATTESTATION_MALFORMED_EVIDENCE',
+        `collateral.${key} is neither text nor bytes`,
+      );
+    }
+    if (key === 'certChain')
+      out.certChain = typeof value === 'string' ? value : new TextDecoder().decode(value);
+    else out[key] = value;
+  };
+  text('vcek');
+  text('vlek');
+  text('certChain');
+  const thim = collateral['thim'];
+  if (thim !== undefined) {
+    if (typeof thim !== 'string' && (typeof thim !== 'object' || thim === null)) {
+      throw new AttestationError(
+        'ATTESTATION_MALFORMED_EVIDENCE',
+        'collateral.thim is neither JSON text nor an object',
+      );
+    }
+    out.thim = thim as SnpCollateral['thim'] & {};
+  }
+  return out;
 }
 
 export { base64ToBytes };
