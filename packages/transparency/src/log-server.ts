@@ -111,7 +111,7 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
         );
         // durable first, signed second
         signed = signAndSave(keys, storage);
-        accepted.forEach((p, i) => p.resolve(first + i));
+        for (const [i, p] of accepted.entries()) p.resolve(first + i);
       } catch (err) {
         // an I/O failure leaves the files for recovery to judge: stop taking writes
         failed = err;

@@ -172,7 +172,7 @@ export class LogStorage {
     writeAll(this.indexFd, offsets, first * 8);
     const leafHashes = entries.map((e) => hashLeaf(e.body));
     this.tree.append(leafHashes);
-    leafHashes.forEach((h, i) => this.addToBucket(h, first + i));
+    for (const [i, h] of leafHashes.entries()) this.addToBucket(h, first + i);
     this.count = first + entries.length;
     return first;
   }
@@ -295,7 +295,7 @@ export class LogStorage {
     }
     if (newOffsets.length > 0) {
       const b = Buffer.allocUnsafe(8 * newOffsets.length);
-      newOffsets.forEach((o, i) => b.writeBigUInt64BE(BigInt(o), 8 * i));
+      for (const [i, o] of newOffsets.entries()) b.writeBigUInt64BE(BigInt(o), 8 * i);
       writeAll(this.indexFd, b, n * 8);
       n += newOffsets.length;
     }
