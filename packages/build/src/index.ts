@@ -1,3 +1,6 @@
 export { analyzeProject } from './analyze-project.js';
+export { type BuildOptions, type BuildResult, buildApp } from './build-app.js';
 export { BuildError, type BuildErrorCode, type SourceLocation } from './build-error.js';
 export { canonicalJson } from './canonical-json.js';
+export type { ReleaseMeasurements } from './measure-image.js';
+export type { ReleasePredicate, ReleaseStatement } from './write-release-statement.js';

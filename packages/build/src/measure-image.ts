@@ -1,0 +1,37 @@
+import { type MeasuredFile, simulatedMeasurement, toHex } from '@blindbox/attestation';
+import { ociDigest } from './digest.js';
+import type { ImageLayer } from './write-oci-layout.js';
+
+/** The measurements a release records, keyed by platform (see the release statement). */
+// A type alias, not an interface: it must be assignable to Record<string, string> (client policies).
+export type ReleaseMeasurements = {
+  /** `sha256:<hex>` of the image manifest: what registry-based image policies pin. */
+  'oci.imageDigest': string;
+  /** Lowercase hex SHA-384: what the local simulated TEE measures at launch. */
+  simulated: string;
+};
+
+/**
+ * The files the simulator will load from the image: every regular file of every layer, applied in
+ * order (a later layer's file replaces an earlier one at the same path), at its path relative to
+ * the image root (`app/main.mjs`). This is the contract with the simulator (README §Measurement).
+ */
+export function imageFiles(layers: readonly ImageLayer[]): MeasuredFile[] {
+  const files = new Map<string, Uint8Array>();
+  for (const layer of layers) for (const file of layer.files) files.set(file.path, file.bytes);
+  return [...files].map(([path, bytes]) => ({ path, bytes }));
+}
+
+/** Measures an image: its manifest digest and the simulated launch measurement. */
+export function measureImage(input: {
+  manifestBytes: Uint8Array;
+  layers: readonly ImageLayer[];
+  config: { Entrypoint: string[]; Cmd?: string[] };
+}): ReleaseMeasurements {
+  // The entrypoint is what the simulator runs: Entrypoint followed by Cmd (Cmd absent: nothing).
+  const entrypoint = [...input.config.Entrypoint, ...(input.config.Cmd ?? [])];
+  return {
+    'oci.imageDigest': ociDigest(input.manifestBytes),
+    simulated: toHex(simulatedMeasurement(imageFiles(input.layers), entrypoint)),
+  };
+}

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { listFiles } from './list-project-files.js';
+import type { ReleaseMeasurements } from './measure-image.js';
+import { compareStrings } from './type-to-schema.js';
+
+/** The predicate of a BlindBox release (`https://blindbox.dev/release/v1`). */
+export interface ReleasePredicate {
+  app: string;
+  version: string;
+  measurements: ReleaseMeasurements;
+  /** `sha256:<hex>` of `app-manifest.json` (canonical JSON). */
+  appManifestDigest: string;
+  source: {
+    /** The git remote `origin` (credentials removed), when the project is in a git work tree. */
+    repository?: string;
+    /** The git `HEAD` commit, when the project is in a git work tree with commits. */
+    commit?: string;
+    /** `sha256:<hex>` over the project's source files: see {@link sourceTreeDigest}. */
+    treeDigest: string;
+  };
+  builder: { name: string; version: string };
+  sourceDateEpoch: number;
+}
+
+/** An unsigned in-toto Statement v1 whose subject is the image manifest. */
+export interface ReleaseStatement {
+  _type: 'https://in-toto.io/Statement/v1';
+  subject: [{ name: string; digest: { sha256: string } }];
+  predicateType: 'https://blindbox.dev/release/v1';
+  predicate: ReleasePredicate;
+}
+
+/** Builds the release statement; `imageDigest` is `sha256:<hex>` of the image manifest. */
+export function createReleaseStatement(imageDigest: string, predicate: ReleasePredicate): ReleaseStatement {
+  return {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: predicate.app, digest: { sha256: imageDigest.replace(/^sha256:/, '') } }],
+    predicateType: 'https://blindbox.dev/release/v1',
+    predicate,
+  };
+}
+
+const TREE_LABEL = Buffer.from('blindbox/source-tree/v1\0');
+
+/** The files the tree digest covers: `package.json`, `tsconfig.json` (if present) and all of `src/`. */
+export async function sourceTreeFiles(projectDir: string): Promise<string[]> {
+  const top = ['package.json', 'tsconfig.json'].filter((f) => existsSync(join(projectDir, f)));
+  const src = (await listFiles(join(projectDir, 'src'))).map((p) => `src/${p}`);
+  return [...top, ...src].sort(compareStrings);
+}
+
+/**
+ * `sha256:` + SHA-256(label ‖ for each file sorted byte-wise by relative POSIX path:
+ * u32(len(path)) ‖ path ‖ u64(size) ‖ SHA-256(content)), integers big-endian, label
+ * `blindbox/source-tree/v1\0`: the same framing as the simulated measurement, so a path/content
+ * boundary can never be shifted to forge a collision.
+ */
+export async function sourceTreeDigest(projectDir: string): Promise<string> {
+  const h = createHash('sha256').update(TREE_LABEL);
+  for (const rel of await sourceTreeFiles(projectDir)) {
+    const bytes = await readFile(join(projectDir, rel));
+    const path = Buffer.from(rel, 'utf8');
+    const u32 = Buffer.alloc(4);
+    u32.writeUInt32BE(path.length);
+    const u64 = Buffer.alloc(8);
+    u64.writeBigUInt64BE(BigInt(bytes.length));
+    h.update(u32).update(path).update(u64).update(createHash('sha256').update(bytes).digest());
+  }
+  return `sha256:${h.digest('hex')}`;
+}
+
+const run = promisify(execFile);
+
+async function git(projectDir: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', ['-C', projectDir, ...args], { timeout: 10_000 });
+    const out = stdout.trim();
+    return out === '' ? undefined : out;
+  } catch {
+    // Not a work tree, no commits, no remote, or no git at all: the field is omitted.
+    return undefined;
+  }
+}
+
+/** `repository` and `commit` when `projectDir` is in a git work tree; `{}` otherwise. */
+export async function gitSource(projectDir: string): Promise<{ repository?: string; commit?: string }> {
+  if ((await git(projectDir, ['rev-parse', '--is-inside-work-tree'])) !== 'true') return {};
+  const commit = await git(projectDir, ['rev-parse', '--verify', 'HEAD']);
+  const remote = await git(projectDir, ['remote', 'get-url', 'origin']);
+  const repository = remote === undefined ? undefined : publicRepositoryUrl(remote);
+  return {
+    ...(repository !== undefined ? { repository } : {}),
+    ...(commit !== undefined && /^[0-9a-f]{40,64}$/.test(commit) ? { commit } : {}),
+  };
+}
+
+/**
+ * The remote as it may be published: network URLs without credentials (a token in an https remote
+ * must never land in a signed, public statement); local paths and file:// remotes are dropped
+ * because they name this machine's folders.
+ */
+export function publicRepositoryUrl(remote: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote)) {
+    let url: URL;
+    try {
+      url = new URL(remote);
+    } catch {
+      return undefined;
+    }
+    if (url.protocol === 'file:') return undefined;
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  }
+  // scp-like syntax (git@github.com:org/repo.git): the user name is not a secret; keep it usable.
+  return /^(?:[^@/:\s]+@)?[^/:\s]+:(?!\/)\S+$/.test(remote) ? remote : undefined;
+}
