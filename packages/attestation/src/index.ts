@@ -1,6 +1,21 @@
 export { AttestationError, type AttestationErrorCode, CheckList, runChecks } from './attestation-error.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';
 export { bytesEqual, fromHex, toHex } from './bytes.js';
+export { type CborMap, type CborValue, decodeCbor } from './nitro/decode-cbor.js';
+export {
+  COSE_ES384,
+  type CoseSign1,
+  coseSign1SigStructure,
+  decodeCoseSign1,
+} from './nitro/decode-cose-sign1.js';
+export { type NitroDocument, parseNitroDocument } from './nitro/parse-nitro-document.js';
+export {
+  type NitroPcrIndex,
+  type NitroPcrSet,
+  type NitroPolicy,
+  type NitroVerifyOptions,
+  verifyNitroDocument,
+} from './nitro/verify-nitro-document.js';
 export { PINNED_ROOTS } from './pinned-roots.js';
 export {
   type CollateralCache,

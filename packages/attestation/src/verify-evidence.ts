@@ -1,5 +1,6 @@
 import { AttestationError } from './attestation-error.js';
 import { base64ToBytes } from './base64.js';
+import { type NitroPolicy, verifyNitroDocument } from './nitro/verify-nitro-document.js';
 import { type SnpCollateral, type SnpPolicy, verifySnpEvidence } from './sev-snp/verify-snp-report.js';
 import { verifySimulatedEvidence } from './simulated/verify-simulated.js';
 import type { Platform, VerificationReport } from './verification-report.js';
@@ -31,6 +32,8 @@ export interface EvidencePolicy {
   allowDebug?: boolean;
   /** SEV-SNP policy (TCB, VMPL, SMT, chips, measurements, host data, KDS fetch). Default: the safe defaults of {@link SnpPolicy}. */
   snp?: SnpPolicy;
+  /** Nitro policy (PCRs, freshness window, nonce and public key). Default: the safe defaults of {@link NitroPolicy}. */
+  nitro?: NitroPolicy;
 }
 
 /** Verifies evidence of any supported platform under one policy; throws {@link AttestationError} on rejection. */
@@ -60,6 +63,13 @@ export async function verifyEvidence(
         ...(policy.at ? { at: policy.at } : {}),
         ...(policy.expectedReportData ? { expectedReportData: policy.expectedReportData } : {}),
         collateral: snpCollateral(input.collateral),
+      });
+    case 'nitro':
+      return verifyNitroDocument(input.evidence, {
+        ...policy.nitro,
+        allowDebug: policy.allowDebug === true || policy.nitro?.allowDebug === true,
+        ...(policy.at ? { at: policy.at } : {}),
+        ...(policy.expectedReportData ? { expectedReportData: policy.expectedReportData } : {}),
       });
     default:
       throw new AttestationError(
