@@ -26,8 +26,18 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** A copy whose buffer is exactly its bytes (WebCrypto and @hpke take ArrayBuffers). */
+/**
+ * An ArrayBuffer holding exactly these bytes (WebCrypto and @hpke take ArrayBuffers): the
+ * underlying buffer when the view spans all of it, else a copy. Callers never mutate the result.
+ */
 export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength
+  ) {
+    return bytes.buffer;
+  }
   const out = new ArrayBuffer(bytes.length);
   new Uint8Array(out).set(bytes);
   return out;

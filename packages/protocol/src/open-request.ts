@@ -99,8 +99,9 @@ export async function openRequest(
   let decoded: unknown;
   try {
     decoded = decodeCbor(plaintext);
-  } catch (cause) {
-    throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', 'the call plaintext is not valid CBOR', { cause });
+  } catch {
+    // No cause: the CBOR decoder's message may quote plaintext bytes, which must never reach a log.
+    throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', 'the call plaintext is not valid CBOR');
   }
   const request = callRequestFromMap(decoded);
   return {

@@ -91,10 +91,9 @@ export async function sealRequest(
       let decoded: unknown;
       try {
         decoded = decodeCbor(opened);
-      } catch (cause) {
-        throw new ProtocolError('PROTOCOL_MALFORMED_RESPONSE', 'the response plaintext is not valid CBOR', {
-          cause,
-        });
+      } catch {
+        // No cause: the CBOR decoder's message may quote plaintext bytes, which must never reach a log.
+        throw new ProtocolError('PROTOCOL_MALFORMED_RESPONSE', 'the response plaintext is not valid CBOR');
       }
       return callResponseFromMap(decoded, 'PROTOCOL_MALFORMED_RESPONSE');
     },
