@@ -1,0 +1,201 @@
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { type CheckpointStore, fetchConsistencyFrom, observeCheckpoint } from './checkpoint-store.js';
+import { keyIdOf } from './key-file.js';
+import { bytesEqual, hashLeaf } from './merkle-hash.js';
+import { MerkleTree, TILE_WIDTH } from './merkle-tree.js';
+import { assertReleaseStatement } from './release-statement.js';
+import { parseCheckpoint, parseSignedNote, verifySignedNote } from './signed-note.js';
+import { TransparencyError } from './transparency-error.js';
+import type { ReleaseIdentity } from './verify-release-bundle.js';
+
+/** Options of {@link monitorLog}. */
+export interface MonitorOptions {
+  /** Base URL of a log with this package's read API (`/checkpoint`, `/tile/entries`, Rekor v1 GETs). */
+  logUrl: string;
+  /** The pinned TrustedRoot naming the log's key. */
+  trustedRoot: unknown;
+  /** The identity whose releases to list. */
+  identity: ReleaseIdentity;
+  /** Subject SHA-256 digests (hex, `sha256:` prefix allowed) of the releases you expect. Default: none expected. */
+  expect?: readonly string[];
+  /** Remembers the checkpoint between runs and rejects a log that forked. Default: none. */
+  checkpoints?: CheckpointStore;
+}
+
+/** One entry of the monitored identity. */
+export interface MonitoredRelease {
+  logIndex: number;
+  integratedTime: Date;
+  kind: 'dsse' | 'hashedrekord';
+  /** Subject digest of the release statement (hex), when the entry is a readable release. */
+  subjectDigest?: string;
+  app?: string;
+  version?: string;
+  /** True when the subject digest is in the expected list. */
+  expected: boolean;
+}
+
+/**
+ * Lists every entry signed by `identity` in a log: reads all entry tiles, recomputes the tree and
+ * checks it against the signed checkpoint (so the log cannot hide an entry from the monitor), then
+ * decodes each matching release. Entries whose subject is not expected come back in `unexpected`.
+ */
+export async function monitorLog(
+  options: MonitorOptions,
+): Promise<{ treeSize: number; releases: MonitoredRelease[]; unexpected: MonitoredRelease[] }> {
+  const base = options.logUrl.replace(/\/+$/, '');
+  const get = async (path: string): Promise<Response> => {
+    const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new TransparencyError('LOG_NOT_FOUND', `${base}${path} answered HTTP ${res.status}`);
+    return res;
+  };
+  const noteText = await (await get('/checkpoint')).text();
+  const note = parseSignedNote(noteText);
+  const checkpoint = parseCheckpoint(note.text);
+  const pinned = TrustedRoot.fromJSON(options.trustedRoot).tlogs.find(
+    (t) => t.baseUrl === `https://${checkpoint.origin}`,
+  );
+  const spki = pinned?.publicKey?.rawBytes;
+  if (!spki || !verifySignedNote(note, { name: checkpoint.origin, ecdsaSpki: spki })) {
+    throw new TransparencyError(
+      'TRANSPARENCY_UNTRUSTED_LOG_KEY',
+      `the checkpoint of ${base} is not signed by a log the TrustedRoot pins`,
+    );
+  }
+  const logId = createHash('sha256').update(spki).digest('hex');
+  if (options.checkpoints) {
+    await observeCheckpoint(
+      options.checkpoints,
+      { origin: checkpoint.origin, logId },
+      checkpoint,
+      noteText,
+      fetchConsistencyFrom(base),
+    );
+  }
+
+  const expected = new Set((options.expect ?? []).map((d) => d.replace(/^sha256:/, '').toLowerCase()));
+  const tree = new MerkleTree();
+  const matches: Array<{ index: number; kind: 'dsse' | 'hashedrekord' }> = [];
+  for (let tile = 0; tile * TILE_WIDTH < checkpoint.size; tile++) {
+    const width = Math.min(TILE_WIDTH, checkpoint.size - tile * TILE_WIDTH);
+    const bytes = new Uint8Array(
+      await (
+        await get(`/tile/entries/${tilePath(tile)}${width < TILE_WIDTH ? `.p/${width}` : ''}`)
+      ).arrayBuffer(),
+    );
+    const bodies = splitEntryBundle(bytes);
+    if (bodies.length !== width)
+      throw new TransparencyError(
+        'LOG_BAD_REQUEST',
+        `entry tile ${tile} holds ${bodies.length} entries, expected ${width}`,
+      );
+    tree.append(bodies.map(hashLeaf));
+    bodies.forEach((body, i) => {
+      const kind = signedBy(body, options.identity);
+      if (kind) matches.push({ index: tile * TILE_WIDTH + i, kind });
+    });
+  }
+  // the entries we read are exactly the tree the log signed
+  if (!bytesEqual(tree.rootHash(), checkpoint.rootHash)) {
+    throw new TransparencyError(
+      'TRANSPARENCY_LOG_FORK',
+      `the entries ${base} serves do not hash to the root it signed`,
+    );
+  }
+
+  const releases: MonitoredRelease[] = [];
+  for (const m of matches) {
+    const res = (await (await get(`/api/v1/log/entries?logIndex=${m.index}`)).json()) as Record<
+      string,
+      { body: string; integratedTime: number; attestation?: { data?: string } }
+    >;
+    const entry = Object.values(res)[0];
+    const release: MonitoredRelease = {
+      logIndex: m.index,
+      integratedTime: new Date((entry?.integratedTime ?? 0) * 1000),
+      kind: m.kind,
+      expected: false,
+    };
+    if (m.kind === 'dsse' && entry?.attestation?.data) {
+      try {
+        const envelope = JSON.parse(Buffer.from(entry.attestation.data, 'base64').toString('utf8')) as {
+          payload: string;
+        };
+        const payload = Buffer.from(envelope.payload, 'base64');
+        const body = JSON.parse(Buffer.from(entry.body, 'base64').toString('utf8')) as {
+          spec: { payloadHash: { value: string } };
+        };
+        // the attestation must be what the logged body hashed
+        if (createHash('sha256').update(payload).digest('hex') === body.spec.payloadHash.value) {
+          const statement = assertReleaseStatement(JSON.parse(payload.toString('utf8')));
+          release.subjectDigest = statement.subject[0]?.digest.sha256;
+          release.app = statement.predicate.app;
+          release.version = statement.predicate.version;
+          release.expected = release.subjectDigest !== undefined && expected.has(release.subjectDigest);
+        }
+      } catch {
+        // unreadable: reported as an unexpected entry of this identity
+      }
+    }
+    releases.push(release);
+  }
+  return { treeSize: checkpoint.size, releases, unexpected: releases.filter((r) => !r.expected) };
+}
+
+/** Which kind of entry `identity` signed, if `body` (a canonical Rekor body) is one of its entries. */
+function signedBy(body: Uint8Array, identity: ReleaseIdentity): 'dsse' | 'hashedrekord' | undefined {
+  let parsed: {
+    kind?: string;
+    spec?: { signatures?: Array<{ verifier?: string }>; signature?: { publicKey?: { content?: string } } };
+  };
+  try {
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const verifiers =
+    parsed.kind === 'dsse'
+      ? (parsed.spec?.signatures ?? []).map((s) => s.verifier)
+      : parsed.kind === 'hashedrekord'
+        ? [parsed.spec?.signature?.publicKey?.content]
+        : [];
+  const pinnedKeyId = identity.kind === 'key' ? keyIdOf(createPublicKey(identity.publicKey)) : undefined;
+  const hit = verifiers.some((v) => {
+    if (!v) return false;
+    const pem = Buffer.from(v, 'base64').toString('utf8');
+    try {
+      if (identity.kind === 'key')
+        return !pem.includes('BEGIN CERTIFICATE') && keyIdOf(createPublicKey(pem)) === pinnedKeyId;
+      if (!pem.includes('BEGIN CERTIFICATE')) return false;
+      const cert = new X509Certificate(pem);
+      const san = (cert.subjectAltName ?? '').split(', ').map((s) => s.replace(/^(URI|email):/, ''));
+      return san.some((s) => new RegExp(`^(?:${identity.san})$`).test(s));
+    } catch {
+      return false;
+    }
+  });
+  return hit ? (parsed.kind as 'dsse' | 'hashedrekord') : undefined;
+}
+
+/** C2SP tlog-tiles tile index path: groups of three digits, all but the last prefixed with `x`. */
+export function tilePath(n: number): string {
+  const digits = String(n);
+  const padded = digits.padStart(Math.ceil(digits.length / 3) * 3, '0');
+  const groups = padded.match(/\d{3}/g) ?? ['000'];
+  return groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/');
+}
+
+/** C2SP tlog-tiles entry bundle: big-endian uint16 length-prefixed entries. */
+export function splitEntryBundle(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + 2 > bytes.length) throw new TransparencyError('LOG_BAD_REQUEST', 'truncated entry bundle');
+    const len = ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
+    if (at + 2 + len > bytes.length) throw new TransparencyError('LOG_BAD_REQUEST', 'truncated entry bundle');
+    out.push(bytes.subarray(at + 2, at + 2 + len));
+    at += 2 + len;
+  }
+  return out;
+}

@@ -1,0 +1,264 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { cp, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileCheckpointStore } from '../src/file-checkpoint-store.js';
+import {
+  fetchConsistencyFrom,
+  fetchLogTrustedRoot,
+  generateKeyFile,
+  loadKeyFile,
+  MemoryCheckpointStore,
+  monitorLog,
+  type RunningLogServer,
+  type SigstoreBundleJson,
+  signRelease,
+  startLogServer,
+  TransparencyError,
+  type TrustedRootJson,
+  trustedRootForLogs,
+  verifyReleaseBundle,
+} from '../src/index.js';
+import { formatSignatureLine, parseSignedNote } from '../src/signed-note.js';
+import { releaseStatement, tempDir } from './fixtures.js';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+async function rejection(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TransparencyError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('verifyReleaseBundle', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let log: RunningLogServer;
+  let trustedRoot: TrustedRootJson;
+  let keyFile: string;
+  let publicKey: string;
+  let bundle: SigstoreBundleJson;
+
+  beforeAll(async () => {
+    dir = await tempDir('verify');
+    log = await startLogServer({ dataDir: join(dir.path, 'log-a') });
+    trustedRoot = await fetchLogTrustedRoot(log.url);
+    keyFile = (await generateKeyFile(join(dir.path, 'release.key'))).privateKeyPath;
+    publicKey = (await loadKeyFile(keyFile)).publicKeyPem;
+    bundle = await signRelease(releaseStatement('1.0.0'), {
+      signer: { kind: 'key', keyFile },
+      log: { url: log.url },
+    });
+  });
+  afterAll(async () => {
+    await log.close();
+    await dir.remove();
+  });
+  const verifyWith = (b: unknown, extra: Partial<Parameters<typeof verifyReleaseBundle>[1]> = {}) =>
+    verifyReleaseBundle(b, { trustedRoot, identity: { kind: 'key', publicKey }, ...extra });
+
+  it('accepts a release signed by the pinned key and logged in the pinned log', async () => {
+    const release = await verifyWith(bundle);
+    expect(release.statement.predicate.version).toBe('1.0.0');
+    expect(release.statement.predicate.measurements['oci.imageDigest']).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(release.logIndex).toBe(0);
+    expect(release.signer).toMatch(/^key:[0-9a-f]{64}$/);
+    expect(Math.abs(release.integratedTime.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(release.log.origin).toBe(log.origin);
+  });
+
+  it('rejects a tampered statement (TRANSPARENCY_BAD_SIGNATURE)', async () => {
+    const tampered = clone(bundle);
+    const env = tampered.dsseEnvelope as { payload: string };
+    const statement = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+    statement.predicate.measurements.simulated = 'f'.repeat(96);
+    env.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+    expect(await rejection(verifyWith(tampered))).toBe('TRANSPARENCY_BAD_SIGNATURE');
+  });
+
+  it('rejects a release signed by another key (TRANSPARENCY_WRONG_IDENTITY)', async () => {
+    const other = (await generateKeyFile(join(dir.path, 'other.key'))).privateKeyPath;
+    const otherBundle = await signRelease(releaseStatement('6.6.6'), {
+      signer: { kind: 'key', keyFile: other },
+      log: { url: log.url },
+    });
+    expect(await rejection(verifyWith(otherBundle))).toBe('TRANSPARENCY_WRONG_IDENTITY');
+    // and the right bundle against a wrongly pinned key
+    const otherPem = (await loadKeyFile(other)).publicKeyPem;
+    expect(
+      await rejection(
+        verifyReleaseBundle(bundle, { trustedRoot, identity: { kind: 'key', publicKey: otherPem } }),
+      ),
+    ).toBe('TRANSPARENCY_WRONG_IDENTITY');
+    // a keyless identity never accepts a key-signed bundle
+    expect(
+      await rejection(
+        verifyReleaseBundle(bundle, {
+          trustedRoot,
+          identity: { kind: 'keyless', san: '.*', issuer: 'https://x' },
+        }),
+      ),
+    ).toBe('TRANSPARENCY_WRONG_IDENTITY');
+  });
+
+  it('rejects a release missing from the log (TRANSPARENCY_NOT_IN_LOG)', async () => {
+    const none = clone(bundle);
+    none.verificationMaterial.tlogEntries = [];
+    expect(await rejection(verifyWith(none))).toBe('TRANSPARENCY_NOT_IN_LOG');
+    // only a promise (SET), no inclusion proof
+    const promiseOnly = clone(bundle);
+    delete (promiseOnly.verificationMaterial.tlogEntries[0] as { inclusionProof?: unknown }).inclusionProof;
+    expect(await rejection(verifyWith(promiseOnly))).toBe('TRANSPARENCY_NOT_IN_LOG');
+    // an entry (valid, logged) for another release grafted onto this envelope
+    const second = await signRelease(releaseStatement('1.0.1'), {
+      signer: { kind: 'key', keyFile },
+      log: { url: log.url },
+    });
+    const grafted = clone(bundle);
+    grafted.verificationMaterial.tlogEntries = clone(second.verificationMaterial.tlogEntries);
+    expect(await rejection(verifyWith(grafted))).toBe('TRANSPARENCY_NOT_IN_LOG');
+  });
+
+  it('rejects an inclusion proof for another tree (TRANSPARENCY_BAD_INCLUSION_PROOF)', async () => {
+    await signRelease(releaseStatement('1.0.2'), { signer: { kind: 'key', keyFile }, log: { url: log.url } });
+    // the log's current proof for the same entry, in a larger tree
+    const res = (await (await fetch(`${log.url}/api/v1/log/entries?logIndex=0`)).json()) as Record<
+      string,
+      { verification: { inclusionProof: { hashes: string[]; rootHash: string; treeSize: number } } }
+    >;
+    const later = Object.values(res)[0]?.verification.inclusionProof;
+    expect(later?.treeSize).toBeGreaterThan(1);
+    const hex2b64 = (h: string) => Buffer.from(h, 'hex').toString('base64');
+    // another tree's size and root with the original checkpoint
+    const otherTree = clone(bundle);
+    const proofA = otherTree.verificationMaterial.tlogEntries[0]?.inclusionProof as {
+      hashes: string[];
+      rootHash: string;
+      treeSize: string;
+    };
+    proofA.hashes = (later?.hashes ?? []).map(hex2b64);
+    proofA.rootHash = hex2b64(later?.rootHash ?? '');
+    proofA.treeSize = String(later?.treeSize);
+    expect(await rejection(verifyWith(otherTree))).toBe('TRANSPARENCY_BAD_INCLUSION_PROOF');
+    // another tree's path with this checkpoint's size and root
+    const otherPath = clone(bundle);
+    const proofB = otherPath.verificationMaterial.tlogEntries[0]?.inclusionProof as { hashes: string[] };
+    proofB.hashes = (later?.hashes ?? []).map(hex2b64);
+    expect(await rejection(verifyWith(otherPath))).toBe('TRANSPARENCY_BAD_INCLUSION_PROOF');
+  });
+
+  it('rejects a checkpoint signed by another key (TRANSPARENCY_UNTRUSTED_LOG_KEY)', async () => {
+    const forged = clone(bundle);
+    const proof = forged.verificationMaterial.tlogEntries[0]?.inclusionProof as {
+      checkpoint: { envelope: string };
+    };
+    const note = parseSignedNote(proof.checkpoint.envelope);
+    const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    // same text, same name, the pinned key's hint — but the attacker's signature
+    const hint = Buffer.from(log.logId, 'hex').subarray(0, 4);
+    proof.checkpoint.envelope = `${note.text}\n${formatSignatureLine(log.origin, hint, sign('sha256', Buffer.from(note.text), attacker))}`;
+    expect(await rejection(verifyWith(forged))).toBe('TRANSPARENCY_UNTRUSTED_LOG_KEY');
+    // a bundle logged in a log the TrustedRoot does not pin
+    const stranger = await startLogServer({ dataDir: join(dir.path, 'stranger') });
+    try {
+      const b = await signRelease(releaseStatement('1.0.0'), {
+        signer: { kind: 'key', keyFile },
+        log: { url: stranger.url },
+      });
+      expect(await rejection(verifyWith(b))).toBe('TRANSPARENCY_UNTRUSTED_LOG_KEY');
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('rejects a bundle listing the same log entry twice (TRANSPARENCY_DUPLICATE_TLOG_ENTRY)', async () => {
+    const dup = clone(bundle);
+    dup.verificationMaterial.tlogEntries = [
+      ...dup.verificationMaterial.tlogEntries,
+      ...clone(dup.verificationMaterial.tlogEntries),
+    ];
+    expect(await rejection(verifyWith(dup))).toBe('TRANSPARENCY_DUPLICATE_TLOG_ENTRY');
+  });
+
+  it('rejects garbage as TRANSPARENCY_MALFORMED_BUNDLE', async () => {
+    expect(await rejection(verifyWith({ hello: 'world' }))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
+    expect(await rejection(verifyWith(null))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
+  });
+
+  it('remembers checkpoints: a growing log is accepted, a forked one is rejected (TRANSPARENCY_LOG_FORK)', async () => {
+    // log B: a copy of log A's keys (same origin, same key) with a different history
+    const bDir = join(dir.path, 'log-b');
+    await mkdir(bDir, { recursive: true });
+    await cp(join(dir.path, 'log-a', 'keys'), join(bDir, 'keys'), { recursive: true });
+    const forkLog = await startLogServer({ dataDir: bDir });
+    try {
+      expect(forkLog.logId).toBe(log.logId);
+      const forkBundle = await signRelease(releaseStatement('9.9.9'), {
+        signer: { kind: 'key', keyFile },
+        log: { url: forkLog.url },
+      });
+      // forkBundle alone verifies: the fork is only visible to someone who saw both histories
+      await verifyWith(forkBundle);
+
+      const store = new MemoryCheckpointStore();
+      const fetchConsistency = fetchConsistencyFrom(log.url);
+      await verifyWith(bundle, { checkpoints: store, fetchConsistency }); // size 1
+      const later = await signRelease(releaseStatement('1.0.3'), {
+        signer: { kind: 'key', keyFile },
+        log: { url: log.url },
+      });
+      await verifyWith(later, { checkpoints: store, fetchConsistency }); // size grows, proof verifies
+      await verifyWith(bundle, { checkpoints: store, fetchConsistency }); // an older checkpoint is still fine
+      expect(await rejection(verifyWith(forkBundle, { checkpoints: store, fetchConsistency }))).toBe(
+        'TRANSPARENCY_LOG_FORK',
+      );
+
+      // same size, different roots: a fork without any proof needed; and the file store persists it
+      const file = new FileCheckpointStore(join(dir.path, 'checkpoints.json'));
+      await verifyWith(bundle, { checkpoints: file });
+      const sameSize = await new FileCheckpointStore(join(dir.path, 'checkpoints.json'));
+      expect(await rejection(verifyWith(forkBundle, { checkpoints: sameSize }))).toBe(
+        'TRANSPARENCY_LOG_FORK',
+      );
+      // without a proof source a size change fails closed
+      expect(
+        await rejection(
+          verifyWith(later, { checkpoints: new FileCheckpointStore(join(dir.path, 'checkpoints.json')) }),
+        ),
+      ).toBe('TRANSPARENCY_CONSISTENCY_UNAVAILABLE');
+    } finally {
+      await forkLog.close();
+    }
+  });
+
+  it('monitorLog lists every release of the identity and flags the unexpected ones', async () => {
+    const result = await monitorLog({
+      logUrl: log.url,
+      trustedRoot,
+      identity: { kind: 'key', publicKey },
+      expect: [`sha256:${'a'.repeat(64)}`],
+    });
+    expect(result.releases.length).toBeGreaterThanOrEqual(4);
+    expect(result.releases.every((r) => r.kind === 'dsse' && r.subjectDigest === 'a'.repeat(64))).toBe(true);
+    expect(result.unexpected).toEqual([]);
+    const surprise = await signRelease(releaseStatement('2.0.0', '9'.repeat(64)), {
+      signer: { kind: 'key', keyFile },
+      log: { url: log.url },
+    });
+    expect(surprise).toBeDefined();
+    const again = await monitorLog({
+      logUrl: log.url,
+      trustedRoot,
+      identity: { kind: 'key', publicKey },
+      expect: ['a'.repeat(64)],
+    });
+    expect(again.unexpected.map((r) => r.version)).toEqual(['2.0.0']);
+  });
+
+  it('trustedRootForLogs equals what the log exports', () => {
+    expect(trustedRootForLogs([{ origin: log.origin, publicKeyPem: log.publicKeyPem }])).toEqual(trustedRoot);
+  });
+});
