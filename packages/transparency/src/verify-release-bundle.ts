@@ -341,7 +341,7 @@ function sigstoreVerify(parsed: BundleLatest, options: VerifyReleaseOptions, sig
       validFor: () => true,
     }));
   } catch (cause) {
-    return fail('TRANSPARENCY_BAD_TRUSTED_ROOT', 'the TrustedRoot JSON is not usable', cause);
+    fail('TRANSPARENCY_BAD_TRUSTED_ROOT', 'the TrustedRoot JSON is not usable', cause);
   }
   const keyless = options.identity.kind === 'keyless';
   const verifier = new Verifier(trust, {
