@@ -1,9 +1,6 @@
 import { base64Decode, base64urlDecode } from './base64url.js';
-import { bytesEqual } from './bytes.js';
 import { NONCE_LENGTH, PROTOCOL_VERSION, PUBLIC_KEY_LENGTH } from './constants.js';
-import { hexDecode } from './hex.js';
 import { ProtocolError } from './protocol-error.js';
-import { computeKeyId } from './server-key.js';
 
 /** What `POST /.well-known/blindbox/v1/attest` answers (JSON). */
 export interface EvidenceEnvelope {
@@ -53,9 +50,10 @@ function decodeField(name: string, value: unknown, decoder: (s: string) => Uint8
 /**
  * Validates the shape of an evidence envelope (parsed JSON) and returns a copy holding only the
  * known members (unknown members are ignored, for forward compatibility). Checks types, encodings
- * and lengths (nonce and public key 32 bytes), and that `keyId` is the key id of `hpkePublicKey`.
- * It does not verify the evidence: that is `@blindbox/attestation`'s job, and the binding check is
- * the client's (see docs/protocol.md "Client checks").
+ * and lengths (nonce and public key 32 bytes, key id 8 bytes). It checks no relation between
+ * members: whether the evidence binds `hpkePublicKey` and whether `keyId` is that key's id
+ * ({@link computeKeyId}) are the client's checks after the evidence verified (docs/protocol.md §4),
+ * so that a swapped key is reported as a binding mismatch, not as a malformed envelope.
  *
  * @throws ProtocolError `PROTOCOL_MALFORMED_ENVELOPE`.
  */
@@ -76,9 +74,6 @@ export function parseEvidenceEnvelope(json: unknown): EvidenceEnvelope {
     fail(`"hpkePublicKey" must decode to ${PUBLIC_KEY_LENGTH} bytes`);
   if (typeof keyId !== 'string' || !/^[0-9a-f]{16}$/.test(keyId))
     fail('"keyId" must be 16 lowercase hex digits');
-  if (!bytesEqual(hexDecode(keyId), computeKeyId(publicKey))) {
-    fail('"keyId" is not the first 8 bytes of SHA-256(hpkePublicKey)');
-  }
   if (!isRecord(suites) || !isU16(suites['kem']) || !isU16(suites['kdf'])) {
     fail('"suites" must be { kem, kdf, aead[] } with 16-bit integer ids');
   }
