@@ -10,6 +10,7 @@ import { json, X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import {
   PolicyError,
+  type Signer,
   type TrustMaterial,
   toSignedEntity,
   toTrustMaterial,
@@ -185,7 +186,7 @@ export async function verifyReleaseBundle(
   }
 
   // 3. sigstore-js's own verification over the same material (defence in depth, and its TSA/CT checks)
-  sigstoreVerify(parsed, options, signerKey);
+  const verified = sigstoreVerify(parsed, options, signerKey);
 
   // 4. keyless identity, anchored: re-checked here whatever sigstore-js decided
   if (options.identity.kind === 'keyless') {
@@ -194,6 +195,13 @@ export async function verifyReleaseBundle(
       fail(
         'TRANSPARENCY_WRONG_IDENTITY',
         `the certificate's SAN ${JSON.stringify(signerName)} does not match the pinned pattern as a whole`,
+      );
+    }
+    const issuer = verified.identity?.extensions?.issuer;
+    if (issuer !== options.identity.issuer) {
+      fail(
+        'TRANSPARENCY_WRONG_IDENTITY',
+        `the certificate's OIDC issuer ${JSON.stringify(issuer)} is not ${JSON.stringify(options.identity.issuer)}`,
       );
     }
   }
@@ -332,7 +340,7 @@ function checkEntry(
   return { checkpoint, note: p.checkpoint?.envelope as string };
 }
 
-function sigstoreVerify(parsed: BundleLatest, options: VerifyReleaseOptions, signerKey: KeyObject): void {
+function sigstoreVerify(parsed: BundleLatest, options: VerifyReleaseOptions, signerKey: KeyObject): Signer {
   let trust: TrustMaterial;
   try {
     const pinned = signerKey;
@@ -357,7 +365,7 @@ function sigstoreVerify(parsed: BundleLatest, options: VerifyReleaseOptions, sig
         }
       : undefined;
   try {
-    verifier.verify(toSignedEntity(parsed), policy);
+    return verifier.verify(toSignedEntity(parsed), policy);
   } catch (err) {
     if (err instanceof PolicyError)
       fail(
