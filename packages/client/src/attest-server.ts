@@ -10,8 +10,11 @@ import {
   base64urlDecode,
   base64urlEncode,
   computeBinding,
+  computeKeyId,
   type EvidenceEnvelope,
+  hexEncode,
   newNonce,
+  ProtocolError,
   parseEvidenceEnvelope,
 } from '@blindbox/protocol';
 import { ClientError } from './client-error.js';
@@ -92,11 +95,13 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
       allowDebug: options.allowDebug === true,
     },
   );
-  return { envelope, report, keyId: hexToBytes(envelope.keyId), publicKey, at };
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
+  // docs/protocol.md §4 step 6: the key id is derived from the attested key, never taken on trust.
+  const keyId = computeKeyId(publicKey);
+  if (hexEncode(keyId) !== envelope.keyId) {
+    throw new ProtocolError(
+      'PROTOCOL_MALFORMED_ENVELOPE',
+      `the envelope's keyId ${envelope.keyId} is not derived from its attested public key`,
+    );
+  }
+  return { envelope, report, keyId, publicKey, at };
 }

@@ -145,7 +145,16 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
       return plain(res, 400);
     }
     const response = await dispatchCall(options.manifest, options.instance, opened.request, options.log);
-    const sealed = await opened.sealResponse(response);
+    let sealed: Uint8Array;
+    try {
+      sealed = await opened.sealResponse(response);
+    } catch {
+      // An output CBOR cannot carry (validated outputs never get here): answer INTERNAL, sealed.
+      sealed = await opened.sealResponse({
+        ok: false,
+        error: { code: 'INTERNAL', message: 'unencodable result' },
+      });
+    }
     res.setHeader('content-type', RESPONSE_CONTENT_TYPE);
     res.setHeader('cache-control', 'no-store');
     res.writeHead(200);
