@@ -209,7 +209,7 @@ async function verifySnp(
     'snp.report.maskChipKey',
     'ATTESTATION_UNSUPPORTED',
     'the report was produced with MASK_CHIP_KEY set and carries no chip signature',
-    { expected: 'false', found: 'true' },
+    { expected: 'false', found: String(report.maskChipKey) },
   );
   const allowedKeys = options.signingKeys ?? ['vcek', 'vlek'];
   checks.require(

@@ -1,0 +1,266 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { UsageError } from '../../base-command.js';
+import { decodeEvidenceFile, parsePcrFlags, verifyEvidenceFile } from './verify.js';
+
+const VECTORS =
+  process.env['BLINDBOX_VECTORS'] ??
+  fileURLToPath(new URL('../../../../../../shared/vectors/', import.meta.url));
+const v = (p: string) => join(VECTORS, p);
+const expected = JSON.parse(readFileSync(v('expected.json'), 'utf8')) as Record<
+  string,
+  { fields: Record<string, unknown> }
+>;
+const RUN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../../dist/commands/evidence/verify.js', import.meta.url));
+
+interface Outcome {
+  code: number;
+  json: Record<string, unknown>;
+}
+
+function cli(...args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [RUN, 'evidence', 'verify', ...args, '--json'], (err, stdout) => {
+      const code = err ? ((err as { code?: number }).code ?? -1) : 0;
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(stdout) as Record<string, unknown>;
+      } catch {
+        json = { unparsed: stdout };
+      }
+      resolve({ code, json });
+    });
+  });
+}
+
+const errorCode = (o: Outcome) => (o.json['error'] as { code?: string } | undefined)?.code;
+
+describe('verifyEvidenceFile (in process)', () => {
+  test('detects hex and base64 text, and raw bytes', () => {
+    const raw = new Uint8Array(readFileSync(v('sev-snp/milan-debug/report.bin')));
+    expect(decodeEvidenceFile(raw).bytes).toEqual(raw);
+    expect(decodeEvidenceFile(new TextEncoder().encode(Buffer.from(raw).toString('hex'))).bytes).toEqual(raw);
+    expect(decodeEvidenceFile(new TextEncoder().encode(Buffer.from(raw).toString('base64'))).bytes).toEqual(
+      raw,
+    );
+    expect(() => decodeEvidenceFile(new TextEncoder().encode('zz'), 'hex')).toThrow(UsageError);
+  });
+
+  test('accepts the Milan report and rejects it at 2031 with the checks made', async () => {
+    const req = {
+      platform: 'sev-snp' as const,
+      file: new Uint8Array(readFileSync(v('sev-snp/milan-valid/report.hex'))),
+      cert: new Uint8Array(readFileSync(v('sev-snp/milan-valid/vcek.der'))),
+      at: new Date('2024-01-01T00:00:00Z'),
+    };
+    const ok = await verifyEvidenceFile(req);
+    expect(ok.ok).toBe(true);
+    expect(ok.measurement).toBe(expected['sev-snp/milan-valid']!.fields['measurement']);
+    const no = await verifyEvidenceFile({ ...req, at: new Date('2031-01-01T00:00:00Z') });
+    expect(no).toMatchObject({ ok: false, error: { code: 'ATTESTATION_CERT_EXPIRED' } });
+    expect(no.checks.at(-1)).toMatchObject({ name: 'snp.chain.vcek.validity', ok: false });
+  });
+
+  test('PCR flags: N=hex, PCR0..2 together, no repeats', async () => {
+    expect(parsePcrFlags(['0=AB', '8=0xcd'])).toEqual({ 0: 'ab', 8: 'cd' });
+    expect(() => parsePcrFlags(['5=00'])).toThrow(UsageError);
+    expect(() => parsePcrFlags(['0=00', '0=11'])).toThrow(UsageError);
+    await expect(
+      verifyEvidenceFile({
+        platform: 'nitro',
+        file: new Uint8Array(readFileSync(v('nitro/valid/document.cbor'))),
+        expectPcrs: { 0: '00' },
+      }),
+    ).rejects.toThrow(UsageError);
+  });
+});
+
+describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
+  'blindbox evidence verify (child process)',
+  () => {
+    let tmp: string;
+    beforeAll(() => {
+      tmp = mkdtempSync(join(tmpdir(), 'blindbox-evidence-'));
+      const report = Buffer.from(readFileSync(v('sev-snp/milan-valid/report.hex'), 'utf8').trim(), 'hex');
+      report[21]! ^= 0x80;
+      writeFileSync(join(tmp, 'flipped.bin'), report);
+    });
+
+    test('every vector case: exit codes and JSON', { timeout: 120_000 }, async () => {
+      const milan = [
+        '--platform',
+        'sev-snp',
+        '--cert',
+        v('sev-snp/milan-valid/vcek.der'),
+        '--chain',
+        v('sev-snp/roots/ask_ark_milan.pem'),
+      ];
+      const milanDebug = [
+        v('sev-snp/milan-debug/report.bin'),
+        '--platform',
+        'sev-snp',
+        '--cert',
+        v('sev-snp/milan-debug/vcek.der'),
+        '--at',
+        '2023-01-01T00:00:00Z',
+      ];
+      const aci = [
+        v('sev-snp/aci/report.bin'),
+        '--platform',
+        'sev-snp',
+        '--thim',
+        v('sev-snp/aci/host_amd_certificate.json'),
+        '--at',
+        '2024-01-01T00:00:00Z',
+      ];
+      const nitro = [v('nitro/valid/document.cbor'), '--platform', 'nitro'];
+      const nitroDebug = [
+        v('nitro/debug/document.cbor'),
+        '--platform',
+        'nitro',
+        '--at',
+        '2022-10-12T15:00:00Z',
+      ];
+      const f = expected['nitro/valid']!.fields;
+      const [
+        milanOk,
+        milanExpired,
+        milanFlipped,
+        forgedNew,
+        forgedLegacy,
+        debugDefault,
+        debugAllowed,
+        aciOk,
+        aciWrongHost,
+        nitroOk,
+        nitroExpired,
+        nitroBadSig,
+        nitroDebugDefault,
+        nitroDebugAllowed,
+        nitroPcrs,
+        nitroWrongPcr,
+        nitroReportData,
+      ] = await Promise.all([
+        cli(
+          v('sev-snp/milan-valid/report.hex'),
+          ...milan,
+          '--at',
+          '2024-01-01T00:00:00Z',
+          '--expect-report-data',
+          String(expected['sev-snp/milan-valid']!.fields['reportData']),
+        ),
+        cli(v('sev-snp/milan-valid/report.hex'), ...milan, '--at', '2031-01-01T00:00:00Z'),
+        cli(join(tmp, 'flipped.bin'), ...milan, '--at', '2024-01-01T00:00:00Z'),
+        cli(
+          v('sev-snp/milan-valid/report.hex'),
+          '--platform',
+          'sev-snp',
+          '--cert',
+          v('sev-snp/forged-vcek/vcek-invalid-new.der'),
+          '--at',
+          '2024-01-01T00:00:00Z',
+        ),
+        cli(
+          v('sev-snp/milan-valid/report.hex'),
+          '--platform',
+          'sev-snp',
+          '--cert',
+          v('sev-snp/forged-vcek/vcek-invalid-legacy.der'),
+          '--at',
+          '2024-01-01T00:00:00Z',
+        ),
+        cli(...milanDebug),
+        cli(...milanDebug, '--allow-debug'),
+        cli(...aci, '--expect-host-data', String(expected['sev-snp/aci']!.fields['hostData'])),
+        cli(...aci, '--expect-host-data', '00'.repeat(32)),
+        cli(...nitro, '--at', '2022-11-10T00:00:00Z'),
+        cli(...nitro, '--at', '2022-11-11T00:00:00Z'),
+        cli(v('nitro/valid/document_bad_sig.cbor'), '--platform', 'nitro', '--at', '2022-11-10T00:00:00Z'),
+        cli(...nitroDebug),
+        cli(...nitroDebug, '--allow-debug'),
+        cli(
+          ...nitro,
+          '--at',
+          '2022-11-10T00:00:00Z',
+          '--expect-pcr',
+          `0=${f['pcr0']}`,
+          '--expect-pcr',
+          `1=${f['pcr1']}`,
+          '--expect-pcr',
+          `2=${f['pcr2']}`,
+        ),
+        cli(
+          ...nitro,
+          '--at',
+          '2022-11-10T00:00:00Z',
+          '--expect-pcr',
+          `0=${f['pcr0']}`,
+          '--expect-pcr',
+          `1=${f['pcr1']}`,
+          '--expect-pcr',
+          `2=${'00'.repeat(48)}`,
+        ),
+        cli(...nitro, '--at', '2022-11-10T00:00:00Z', '--expect-report-data', '00'.repeat(32)),
+      ]);
+      expect(milanOk.code, JSON.stringify(milanOk.json)).toBe(0);
+      expect(milanOk.json).toMatchObject({
+        ok: true,
+        platform: 'sev-snp',
+        measurement: expected['sev-snp/milan-valid']!.fields['measurement'],
+        reportData: expected['sev-snp/milan-valid']!.fields['reportData'],
+        hostData: expected['sev-snp/milan-valid']!.fields['hostData'],
+        debug: false,
+      });
+      expect(Array.isArray(milanOk.json['checks'])).toBe(true);
+      expect([milanExpired.code, errorCode(milanExpired)]).toEqual([1, 'ATTESTATION_CERT_EXPIRED']);
+      expect(milanExpired.json['ok']).toBe(false);
+      expect([milanFlipped.code, errorCode(milanFlipped)]).toEqual([1, 'ATTESTATION_BAD_SIGNATURE']);
+      expect([forgedNew.code, errorCode(forgedNew)]).toEqual([1, 'ATTESTATION_CERT_CHAIN']);
+      expect([forgedLegacy.code, errorCode(forgedLegacy)]).toEqual([1, 'ATTESTATION_CERT_CHAIN']);
+      expect([debugDefault.code, errorCode(debugDefault)]).toEqual([1, 'ATTESTATION_DEBUG']);
+      expect(debugDefault.json['debug']).toBe(true);
+      expect([debugAllowed.code, debugAllowed.json['debug']]).toEqual([0, true]);
+      expect(aciOk.code, JSON.stringify(aciOk.json['error'])).toBe(0);
+      expect(aciOk.json['hostData']).toBe(expected['sev-snp/aci']!.fields['hostData']);
+      expect([aciWrongHost.code, errorCode(aciWrongHost)]).toEqual([1, 'ATTESTATION_HOST_DATA_MISMATCH']);
+      expect(nitroOk.code, JSON.stringify(nitroOk.json['error'])).toBe(0);
+      expect(nitroOk.json).toMatchObject({
+        ok: true,
+        platform: 'nitro',
+        measurement: f['pcr0'],
+        reportData: f['userData'],
+        debug: false,
+      });
+      expect((nitroOk.json['pcrs'] as Record<string, string>)['1']).toBe(f['pcr1']);
+      expect([nitroExpired.code, errorCode(nitroExpired)]).toEqual([1, 'ATTESTATION_CERT_EXPIRED']);
+      expect([nitroBadSig.code, errorCode(nitroBadSig)]).toEqual([1, 'ATTESTATION_BAD_SIGNATURE']);
+      expect([nitroDebugDefault.code, errorCode(nitroDebugDefault)]).toEqual([1, 'ATTESTATION_DEBUG']);
+      expect([nitroDebugAllowed.code, nitroDebugAllowed.json['debug']]).toEqual([0, true]);
+      expect(nitroPcrs.code).toBe(0);
+      expect([nitroWrongPcr.code, errorCode(nitroWrongPcr)]).toEqual([1, 'ATTESTATION_PCR_MISMATCH']);
+      expect([nitroReportData.code, errorCode(nitroReportData)]).toEqual([1, 'ATTESTATION_BINDING_MISMATCH']);
+    });
+
+    test('usage errors exit 2', { timeout: 60_000 }, async () => {
+      const doc = v('nitro/valid/document.cbor');
+      const outcomes = await Promise.all([
+        cli(doc, '--platform', 'tdx'),
+        cli(doc, '--platform', 'nitro', '--at', 'yesterday'),
+        cli(join(tmp, 'missing.bin'), '--platform', 'nitro'),
+        cli(doc, '--platform', 'nitro', '--expect-pcr', `0=${'00'.repeat(48)}`),
+        cli(doc, '--platform', 'nitro', '--expect-host-data', '00'),
+        cli(doc, '--platform', 'nitro', '--expect-measurement', 'xyz'),
+        cli(doc),
+      ]);
+      for (const o of outcomes) {
+        expect(o.code, JSON.stringify(o.json)).toBe(2);
+        expect(o.json['ok']).toBe(false);
+      }
+    });
+  },
+);
