@@ -9,8 +9,6 @@ import {
   readdirSync,
   readFileSync,
   readSync,
-  renameSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -115,6 +113,7 @@ export class LogStorage {
   private readonly hashes: FileHashStorage;
   private readonly entriesFd: number;
   private readonly indexFd: number;
+  private readonly checkpointFd: number;
   private readonly bucketFds: number[] = [];
   private entriesEnd = 0;
   private count = 0;
@@ -123,6 +122,7 @@ export class LogStorage {
     mkdirSync(dataDir, { recursive: true });
     this.entriesFd = openReadWrite(join(dataDir, 'entries.log'));
     this.indexFd = openReadWrite(join(dataDir, 'entries.idx'));
+    this.checkpointFd = openReadWrite(join(dataDir, 'checkpoint'));
     this.hashes = new FileHashStorage(join(dataDir, 'tiles'));
     this.tree = new MerkleTree(this.hashes);
     mkdirSync(join(dataDir, 'dedupe'), { recursive: true });
@@ -205,26 +205,30 @@ export class LogStorage {
 
   /** The last checkpoint this log signed (the full signed note), if any. */
   lastCheckpoint(): string | undefined {
+    const text = readFileSync(join(this.dataDir, 'checkpoint'), 'utf8');
     try {
-      return readFileSync(join(this.dataDir, 'checkpoint'), 'utf8');
+      parseCheckpoint(parseSignedNote(text).text);
+      return text;
     } catch {
       return undefined;
     }
   }
 
   /**
-   * Records the signed note just made. Written with write + rename and not fsynced: the entries it
-   * covers are already durable, so losing this file on power loss only weakens the startup self-check.
+   * Records the signed note just made. Not fsynced: the entries it covers are already durable, so
+   * losing this file on power loss only weakens the startup self-check.
    */
   saveCheckpoint(signedNote: string): void {
-    const tmp = join(this.dataDir, 'checkpoint.tmp');
-    writeFileSync(tmp, signedNote);
-    renameSync(tmp, join(this.dataDir, 'checkpoint'));
+    // one write syscall at offset 0, then truncate: kill -9 cannot tear it; a half-written file after
+    // power loss fails to parse and is ignored (the entries, not this file, are the source of truth)
+    const bytes = Buffer.from(signedNote, 'utf8');
+    writeAll(this.checkpointFd, bytes, 0);
+    ftruncateSync(this.checkpointFd, bytes.length);
   }
 
   close(): void {
     this.hashes.close();
-    for (const fd of [this.entriesFd, this.indexFd, ...this.bucketFds]) closeSync(fd);
+    for (const fd of [this.entriesFd, this.indexFd, this.checkpointFd, ...this.bucketFds]) closeSync(fd);
     this.bucketFds.length = 0;
   }
 

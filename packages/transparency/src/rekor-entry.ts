@@ -48,8 +48,7 @@ function hashedRekord(spec: JsonObject): CanonicalEntry {
   // hashedrekord signs a digest, not a message: verify the prehashed ECDSA signature
   let ok = false;
   try {
-    const spki = key.export({ type: 'spki', format: 'der' });
-    ok = p256.verify(sig, Buffer.from(digestHex, 'hex'), p256PointFromSpki(spki), {
+    ok = p256.verify(sig, Buffer.from(digestHex, 'hex'), p256Point(key), {
       prehash: false,
       format: 'der',
       lowS: false,
@@ -131,15 +130,35 @@ export function preAuthEncoding(payloadType: string, payload: Uint8Array): Buffe
   ]);
 }
 
+const pointCache = new WeakMap<KeyObject, Uint8Array>();
+
+/** The uncompressed P-256 point of a key (noble verifies prehashed digests; Node's crypto cannot). */
+function p256Point(key: KeyObject): Uint8Array {
+  let point = pointCache.get(key);
+  if (!point) {
+    point = p256PointFromSpki(key.export({ type: 'spki', format: 'der' }));
+    pointCache.set(key, point);
+  }
+  return point;
+}
+
+/** Recently seen verifiers: a publisher signs many entries with one key. */
+const keyCache = new Map<string, KeyObject>();
+
 /** A verifier as Rekor takes it: base64 of a PEM public key or a PEM certificate. */
 function verifierKey(b64: string): KeyObject {
+  const cached = keyCache.get(b64);
+  if (cached) return cached;
   const pem = base64(b64, 'public key').toString('utf8');
+  let key: KeyObject;
   try {
-    if (pem.includes('BEGIN CERTIFICATE')) return new X509Certificate(pem).publicKey;
-    return createPublicKey(pem);
+    key = pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
   } catch {
     return malformed('a public key is neither a PEM public key nor a PEM certificate');
   }
+  if (keyCache.size >= 64) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(b64, key);
+  return key;
 }
 
 function safeVerify(data: Buffer, key: KeyObject, sig: Buffer): boolean {
