@@ -40,5 +40,16 @@ describe('canonicalJson', () => {
 
   it('pretty form: same keys, indented, final newline', () => {
     expect(prettyCanonicalJson({ b: [1], a: {} })).toBe('{\n  "a": {},\n  "b": [\n    1\n  ]\n}\n');
+    // Integer-like keys keep the canonical order, which a JSON.parse round trip would not.
+    expect(prettyCanonicalJson({ '2': 0, '10': 0 })).toBe('{\n  "10": 0,\n  "2": 0\n}\n');
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const pretty = prettyCanonicalJson(value);
+        expect(JSON.parse(pretty)).toEqual(JSON.parse(canonicalJson(value)));
+        expect(pretty.replace(/\n */g, '').replaceAll('": ', '":')).toBe(
+          canonicalJson(value).replaceAll('": ', '":'),
+        );
+      }),
+    );
   });
 });

@@ -9,10 +9,19 @@
  * being silently coerced.
  */
 export function canonicalJson(value: unknown): string {
-  return serialize(value, '$');
+  return serialize(value, '$', '', '');
 }
 
-function serialize(value: unknown, path: string): string {
+/**
+ * Deterministic, human-readable JSON: the same key order as {@link canonicalJson} (also for
+ * integer-like keys, which a JSON.parse/stringify round trip would reorder), 2-space indent,
+ * final newline.
+ */
+export function prettyCanonicalJson(value: unknown): string {
+  return `${serialize(value, '$', '  ', '\n')}\n`;
+}
+
+function serialize(value: unknown, path: string, indent: string, newline: string): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -27,13 +36,22 @@ function serialize(value: unknown, path: string): string {
     default:
       throw new TypeError(`canonicalJson: ${path} is a ${typeof value}, which JSON cannot represent`);
   }
+  const wrap = (open: string, items: string[], close: string): string => {
+    if (items.length === 0) return `${open}${close}`;
+    if (newline === '') return `${open}${items.join(',')}${close}`;
+    // Serialized strings never hold a raw newline (JSON escapes it), so every newline is layout.
+    const body = items.map((item) => indent + item.replaceAll('\n', `\n${indent}`)).join(',\n');
+    return `${open}\n${body}\n${close}`;
+  };
   if (Array.isArray(value)) {
-    return `[${value
-      .map((item, i) => {
+    return wrap(
+      '[',
+      value.map((item, i) => {
         if (item === undefined) throw new TypeError(`canonicalJson: ${path}[${i}] is undefined`);
-        return serialize(item, `${path}[${i}]`);
-      })
-      .join(',')}]`;
+        return serialize(item, `${path}[${i}]`, indent, newline);
+      }),
+      ']',
+    );
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
@@ -46,10 +64,10 @@ function serialize(value: unknown, path: string): string {
   const keys = Object.keys(record)
     .filter((k) => record[k] !== undefined)
     .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${serialize(record[k], `${path}.${k}`)}`).join(',')}}`;
-}
-
-/** Deterministic, human-readable JSON: keys sorted as in {@link canonicalJson}, 2-space indent, final newline. */
-export function prettyCanonicalJson(value: unknown): string {
-  return `${JSON.stringify(JSON.parse(canonicalJson(value)), null, 2)}\n`;
+  const colon = indent === '' ? ':' : ': ';
+  return wrap(
+    '{',
+    keys.map((k) => `${JSON.stringify(k)}${colon}${serialize(record[k], `${path}.${k}`, indent, newline)}`),
+    '}',
+  );
 }
