@@ -40,7 +40,7 @@ export async function generateKeyFile(
     await writeFile(publicKeyPath, publicPem, { mode: 0o644, flag: 'wx' });
   } catch (cause) {
     throw new TransparencyError(
-      'TRANSPARENCY_SIGNING_FAILED',
+      'TRANSPARENCY_KEY_FILE',
       `could not write a new key at ${path}: ${(cause as Error).message}. Choose a path where no key exists.`,
       { cause },
     );
@@ -54,13 +54,13 @@ export async function loadKeyFile(path: string): Promise<LoadedKey> {
   try {
     privateKey = createPrivateKey(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new TransparencyError('TRANSPARENCY_SIGNING_FAILED', `could not read a private key from ${path}`, {
+    throw new TransparencyError('TRANSPARENCY_KEY_FILE', `could not read a private key from ${path}`, {
       cause,
     });
   }
   if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new TransparencyError(
-      'TRANSPARENCY_SIGNING_FAILED',
+      'TRANSPARENCY_KEY_FILE',
       `${path} is not an ECDSA P-256 key; run \`blindbox keys generate\``,
     );
   }

@@ -22,6 +22,8 @@ export type TransparencyErrorCode =
   | 'TRANSPARENCY_CONSISTENCY_UNAVAILABLE'
   /** The TrustedRoot JSON given to the verifier is unusable. */
   | 'TRANSPARENCY_BAD_TRUSTED_ROOT'
+  /** A key file could not be written or read, or holds the wrong kind of key. */
+  | 'TRANSPARENCY_KEY_FILE'
   /** Signing failed (signer, Fulcio, witness). */
   | 'TRANSPARENCY_SIGNING_FAILED'
   /** The log refused an entry: malformed (HTTP 400). */

@@ -1,0 +1,78 @@
+import { FileCheckpointStore, monitorLog, TransparencyError } from '@blindbox/transparency';
+import { Flags } from '@oclif/core';
+import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
+import { identityFromFlags, trustedRootFromFlags } from '../release/verify.js';
+
+export default class LogMonitor extends BaseCommand {
+  static override description =
+    'List every release a signer identity has in a log (recomputing the tree from all entries against the signed checkpoint) and exit 1 if any is not in the --expect list.';
+
+  static override examples = [
+    '<%= config.bin %> log monitor --log http://127.0.0.1:3100 --key release.key.pub --trusted-root trusted-root.json --expect sha256:2c26b4…',
+    "<%= config.bin %> log monitor --log http://127.0.0.1:3100 --identity 'https://github\\.com/acme/.*' --issuer https://token.actions.githubusercontent.com --json",
+  ];
+
+  static override flags = {
+    log: Flags.string({ description: 'the log URL', required: true }),
+    key: Flags.file({ description: 'the signer public key (PEM)', exists: true }),
+    identity: Flags.string({
+      description: 'certificate SAN: a regular expression matched against the whole SAN',
+    }),
+    issuer: Flags.string({ description: 'OIDC issuer (exact)' }),
+    expect: Flags.string({
+      description: 'subject digest of a release you published (repeatable)',
+      multiple: true,
+    }),
+    'trusted-root': Flags.file({
+      description: "pinned Sigstore TrustedRoot JSON [default: the log's key, on first use]",
+      exists: true,
+    }),
+    checkpoints: Flags.string({
+      description: 'file remembering the last checkpoint, to detect a fork across runs',
+    }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(LogMonitor);
+    const identity = await identityFromFlags(flags);
+    const trustedRoot = await trustedRootFromFlags(flags);
+    let result: Awaited<ReturnType<typeof monitorLog>>;
+    try {
+      result = await monitorLog({
+        logUrl: flags.log,
+        trustedRoot,
+        identity,
+        expect: flags.expect ?? [],
+        checkpoints: flags.checkpoints ? new FileCheckpointStore(flags.checkpoints) : undefined,
+      });
+    } catch (err) {
+      if (err instanceof TransparencyError) {
+        if (err.code.startsWith('LOG_') || err.code === 'TRANSPARENCY_CONSISTENCY_UNAVAILABLE')
+          throw new UsageError(err.message, err.code);
+        throw new VerdictError(`rejected: ${err.message}`, err.code);
+      }
+      throw err;
+    }
+    const releases = result.releases.map((r) => ({ ...r, integratedTime: r.integratedTime.toISOString() }));
+    const out = {
+      ok: result.unexpected.length === 0,
+      treeSize: result.treeSize,
+      releases,
+      unexpected: releases.filter((r) => !r.expected),
+    };
+    this.log(`${result.treeSize} entries checked; ${releases.length} signed by this identity`);
+    for (const r of releases) {
+      this.log(
+        `  ${r.expected ? '✔' : '✘'} #${r.logIndex} ${r.integratedTime} ${r.kind} ${r.app ?? '?'}@${r.version ?? '?'} ${r.subjectDigest ?? '(unreadable)'}`,
+      );
+    }
+    if (!out.ok) {
+      throw new VerdictError(
+        `${out.unexpected.length} release(s) of this identity are not in the expected list`,
+        'TRANSPARENCY_UNEXPECTED_RELEASE',
+        out,
+      );
+    }
+    return out;
+  }
+}
