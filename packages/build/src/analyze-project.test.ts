@@ -172,6 +172,13 @@ describe('analyzeProject: project-level errors', () => {
     await expect(analyzeProject(dir)).rejects.toMatchObject({ code: 'ANALYZE_BAD_PROJECT' });
   });
 
+  it('gives the same manifest with or without an explicit entry', async () => {
+    const kitchenSink = fileURLToPath(new URL('../test/fixtures/kitchen-sink', import.meta.url));
+    expect(await analyzeProject(kitchenSink, 'src/kitchen-sink.ts')).toEqual(
+      await analyzeProject(kitchenSink),
+    );
+  });
+
   it('honours an explicit entry', async () => {
     const dir = await tempProject({
       'src/a.ts': `import { enclave } from '@blindbox/sdk';\n@enclave({ name: 'a' })\nexport class A {}\n`,

@@ -58,9 +58,9 @@ describe('typeToSchema: supported types', () => {
           nullable: { anyOf: [{ type: 'null' }, { type: 'string' }] },
           mixed: {
             anyOf: [
+              { type: 'boolean', const: false },
               { type: 'string', enum: ['a'] },
               { type: 'number', enum: [1] },
-              { type: 'boolean', const: false },
             ],
           },
         },

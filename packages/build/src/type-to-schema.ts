@@ -1,6 +1,7 @@
 import type { TypeSchema } from '@blindbox/protocol';
 import { type Symbol as MorphSymbol, Node, type SourceFile, type Type, ts } from 'ts-morph';
 import { BuildError } from './build-error.js';
+import { canonicalJson } from './canonical-json.js';
 import { locate } from './source-location.js';
 
 /** What the analysis converts from: the project root (for locations) and the checker's program. */
@@ -107,6 +108,9 @@ class SchemaConverter {
     if (booleans.includes(true) && booleans.includes(false)) parts.push({ type: 'boolean' });
     else if (booleans.length > 0) parts.push({ type: 'boolean', const: booleans[0] === true });
     for (const other of others) parts.push(this.convert(other, site, false));
+    // anyOf is unordered; sorting by canonical form makes the manifest independent of the order in
+    // which the checker happened to create the member types (which can vary with `entry`).
+    parts.sort((a, b) => compareStrings(canonicalJson(a), canonicalJson(b)));
     const [single] = parts;
     return parts.length === 1 && single ? single : { anyOf: parts };
   }

@@ -166,6 +166,16 @@ describe('buildApp: measurement', () => {
   });
 });
 
+describe('buildApp: the simulator measures what the build measured', () => {
+  it("@blindbox/runtime's image reader yields the same digest and simulated measurement", async () => {
+    // Dynamic import: this contract test fails alone if the runtime's reader is broken.
+    const { readOciImage } = await import('@blindbox/runtime/simulator');
+    const loaded = await readOciImage(join(outA, 'image'));
+    expect(loaded.manifestDigest).toBe(resultA.imageDigest);
+    expect(toHex(simulatedMeasurement(loaded.files, loaded.entrypoint))).toBe(resultA.measurements.simulated);
+  });
+});
+
 describe('buildApp: no machine paths', () => {
   it('no output file names the project folder, the repo or the temp folder', async () => {
     for (const rel of resultA.files) {
