@@ -63,3 +63,4 @@ export {
   parseCertificate,
 } from './x509/parse-certificate.js';
 export { certificateFingerprint } from './x509/verify-certificate-chain.js';
+export { clearSignatureCaches } from './x509/verify-signature.js';

@@ -10,6 +10,15 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 const certCache = new Map<string, boolean>();
 const CACHE_LIMIT = 256;
 
+/**
+ * Forgets every cached key import and certificate signature result. Verification stays correct
+ * without the caches, only slower; benchmarks use this to measure the uncached cost.
+ */
+export function clearSignatureCaches(): void {
+  keyCache.clear();
+  certCache.clear();
+}
+
 function remember<V>(map: Map<string, V>, key: string, value: V): V {
   if (map.size >= CACHE_LIMIT) map.clear();
   map.set(key, value);
