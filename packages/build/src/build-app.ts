@@ -17,7 +17,7 @@ import {
   type ReleaseStatement,
   sourceTreeDigest,
 } from './write-release-statement.js';
-import { type LayerFile, writeTarLayer } from './write-tar-layer.js';
+import { assertTarTimestamp, type LayerFile, writeTarLayer } from './write-tar-layer.js';
 
 /** Options of {@link buildApp}. */
 export interface BuildOptions {
@@ -164,11 +164,12 @@ function resolveSourceDateEpoch(option: number | undefined): number {
   const raw = option ?? process.env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return 0;
   const value = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0 || (typeof raw === 'string' && !/^\d+$/.test(raw))) {
+  if (typeof raw === 'string' && !/^\d+$/.test(raw)) {
     throw new BuildError(
       'BUILD_BAD_OPTIONS',
       `SOURCE_DATE_EPOCH must be a non-negative integer number of seconds, got ${JSON.stringify(raw)}`,
     );
   }
+  assertTarTimestamp(value);
   return value;
 }

@@ -122,7 +122,10 @@ function builderRoots(): string[] {
 // A path in the image would make the image digest depend on where it was built (and leak it).
 function assertNoMachinePaths(text: string, roots: string[]): void {
   for (const root of roots) {
-    if (root.length > 1 && text.includes(root)) {
+    // A path inside the folder, or the folder itself as a string literal. Not a bare substring: a
+    // project in `/app` must not trip over the text "/app" in some URL.
+    const forms = [`${root}/`, `"${root}"`, `'${root}'`, `\`${root}\``];
+    if (root.length > 1 && forms.some((f) => text.includes(f))) {
       throw new BuildError(
         'BUNDLE_NOT_DETERMINISTIC',
         'the bundle contains an absolute path of this machine, so the image would not be reproducible elsewhere; a dependency probably embeds __filename or import.meta paths at build time.',

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { BuildError } from './build-error.js';
-import { writeTarLayer } from './write-tar-layer.js';
+import { MAX_TAR_TIMESTAMP, writeTarLayer } from './write-tar-layer.js';
 
 async function headers(bytes: Buffer) {
   const out: tar.Header[] = [];
@@ -72,5 +73,48 @@ describe('writeTarLayer', () => {
       await expect(writeTarLayer([file(bad)], 0)).rejects.toBeInstanceOf(BuildError);
     }
     await expect(writeTarLayer([file('a'), file('a')], 0)).rejects.toThrow(/twice/);
+  });
+
+  it('refuses timestamps the header cannot hold instead of writing garbage', async () => {
+    for (const t of [-1, 1.5, MAX_TAR_TIMESTAMP + 1]) {
+      await expect(writeTarLayer([file('a')], t)).rejects.toMatchObject({ code: 'BUILD_BAD_OPTIONS' });
+    }
+    const hs = await headers(await writeTarLayer([file('a')], MAX_TAR_TIMESTAMP));
+    expect(hs[0]?.mtime?.getTime()).toBe(MAX_TAR_TIMESTAMP * 1000);
+  });
+
+  it('round-trips any set of files through an independent reader', async () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/).filter((x) => x !== '.' && x !== '..');
+    const paths = fc.uniqueArray(
+      fc.array(segment, { minLength: 1, maxLength: 4 }).map((p) => p.join('/')),
+      {
+        minLength: 1,
+        maxLength: 12,
+      },
+    );
+    await fc.assert(
+      fc.asyncProperty(paths, fc.nat({ max: MAX_TAR_TIMESTAMP }), async (list, epoch) => {
+        // A path may not also be a directory of another path.
+        const files = list
+          .filter((p) => !list.some((q) => q.startsWith(`${p}/`)))
+          .map((p) => file(p, `#${p}`));
+        const hs = await headers(await writeTarLayer(files, epoch));
+        const names = hs.map((h) => h.name);
+        expect(names).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+        expect(
+          hs
+            .filter((h) => h.type === 'file')
+            .map((h) => h.name)
+            .sort(),
+        ).toEqual(files.map((f) => f.path).sort());
+        for (const h of hs) {
+          expect(h.mtime?.getTime()).toBe(epoch * 1000);
+          // Every parent directory precedes its entries.
+          const parent = h.name.replace(/\/?[^/]+\/?$/, '');
+          if (parent !== '') expect(names.indexOf(`${parent}/`)).toBeLessThan(names.indexOf(h.name));
+        }
+      }),
+      { numRuns: 50 },
+    );
   });
 });

@@ -23,6 +23,7 @@ const FILE_MODE = 0o644;
  *   uname/gname empty, modes 0755/0644; tar-stream writes no pax atime/ctime records.
  */
 export async function writeTarLayer(files: readonly LayerFile[], sourceDateEpoch: number): Promise<Buffer> {
+  assertTarTimestamp(sourceDateEpoch);
   const mtime = new Date(sourceDateEpoch * 1000);
   const entries = new Map<string, LayerFile | undefined>();
   for (const file of files) {
@@ -71,6 +72,19 @@ export function assertImagePath(path: string): void {
     throw new BuildError(
       'IMAGE_WRITE_FAILED',
       `image path ${JSON.stringify(path)} must be relative, without '.', '..' or empty segments`,
+    );
+  }
+}
+
+/** The latest timestamp tar-stream encodes correctly: it truncates seconds to a signed 32-bit int. */
+export const MAX_TAR_TIMESTAMP = 2 ** 31 - 1;
+
+/** Refuses timestamps the tar header would silently corrupt (negative, fractional, or after 2038-01-19). */
+export function assertTarTimestamp(epochSeconds: number): void {
+  if (!Number.isInteger(epochSeconds) || epochSeconds < 0 || epochSeconds > MAX_TAR_TIMESTAMP) {
+    throw new BuildError(
+      'BUILD_BAD_OPTIONS',
+      `SOURCE_DATE_EPOCH must be an integer from 0 to ${MAX_TAR_TIMESTAMP} (2038-01-19), got ${epochSeconds}: the layer's tar headers cannot hold it.`,
     );
   }
 }

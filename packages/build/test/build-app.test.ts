@@ -237,6 +237,26 @@ describe('buildApp: reproducibility', () => {
     expect(await listTree(outA)).toEqual(resultA.files);
   });
 
+  it('reads SOURCE_DATE_EPOCH from the environment and refuses a malformed one', async () => {
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    try {
+      process.env.SOURCE_DATE_EPOCH = '1e9';
+      await expect(buildAppWith({ projectDir: projectA, outDir: outA }, {})).rejects.toMatchObject({
+        code: 'BUILD_BAD_OPTIONS',
+      });
+      process.env.SOURCE_DATE_EPOCH = '86400';
+      const out = await mkdtemp(join(tmpdir(), 'blindbox-sde-env-'));
+      const r = await buildAppWith(
+        { projectDir: projectA, outDir: out },
+        runtimeModule ? { runtimeModule } : {},
+      );
+      expect(r.release.predicate.sourceDateEpoch).toBe(86400);
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+  });
+
   it('SOURCE_DATE_EPOCH changes the timestamps and so the digest', async () => {
     const out = await mkdtemp(join(tmpdir(), 'blindbox-sde-'));
     const r = await buildAppWith(
