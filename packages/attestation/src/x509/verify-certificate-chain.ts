@@ -66,15 +66,14 @@ export async function verifyCertificateChain(
       { found: unknownCritical.map(([oid]) => oid).join(',') || 'none' },
     );
     const issuerCert = issuer.cert;
-    // RFC 5280 §4.2.1.9 and §4.2.1.3: only a CA whose key may sign certificates issues one;
-    // pathLen counts the CA certificates below it.
-    const casBelow = i === links.length - 1 ? links.length - 2 : i;
+    // RFC 5280 §4.2.1.9 and §4.2.1.3: only a CA whose key may sign certificates issues one, and
+    // pathLen bounds the CA certificates below it (links 1..i; the leaf is not counted).
+    const selfSigned = issuer === links[i];
+    const pathLength = issuerCert.basicConstraints?.pathLength;
     const pathOk =
       issuerCert.basicConstraints?.ca === true &&
       (issuerCert.keyUsage === undefined || ((issuerCert.keyUsage[0] ?? 0) & 0x04) !== 0) &&
-      (issuerCert.basicConstraints.pathLength === undefined ||
-        issuer === links[i] ||
-        casBelow <= issuerCert.basicConstraints.pathLength);
+      (selfSigned || pathLength === undefined || i <= pathLength);
     const namesChain = bytesEqual(cert.issuer, issuerCert.subject);
     checks.require(
       namesChain && pathOk,
