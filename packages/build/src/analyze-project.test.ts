@@ -237,3 +237,17 @@ describe('analyzeProject: endpoint signatures', () => {
     expect(err.message).toMatch(/^src\/app\.ts:7:9: .*src\/app\.ts:5:9/);
   });
 });
+
+describe('analyzeProject: folders', () => {
+  it('reports a missing folder, and gives the same manifest through a symlink', async () => {
+    await expect(analyzeProject(join(tmpdir(), 'blindbox-no-such-folder'))).rejects.toMatchObject({
+      code: 'ANALYZE_BAD_PROJECT',
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'blindbox-hello-'));
+    await cp(helloTemplate, dir, { recursive: true });
+    const link = `${dir}-link`;
+    const { symlink } = await import('node:fs/promises');
+    await symlink(dir, link);
+    expect(await analyzeProject(link)).toEqual(await analyzeProject(dir));
+  });
+});

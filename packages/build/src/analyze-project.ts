@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { AppManifest, EndpointManifest, TypeSchema } from '@blindbox/protocol';
@@ -35,7 +35,7 @@ const RESERVED_ENDPOINT_NAMES = new Set(['then', 'session', 'constructor']);
  *   Default: every module under `src/` is searched.
  */
 export async function analyzeProject(projectDir: string, entry?: string): Promise<AppManifest> {
-  const root = resolve(projectDir);
+  const root = realProjectDir(projectDir);
   const version = await readAppVersion(root);
   const modules = await appModules(root, entry);
 
@@ -132,6 +132,18 @@ export async function analyzeProject(projectDir: string, entry?: string): Promis
     enclave: { className, module: relativePosix(root, cls.getSourceFile().getFilePath()) },
     endpoints,
   };
+}
+
+/**
+ * The project folder with symlinks resolved: the checker and esbuild report real paths, and
+ * relative locations must be computed against the same form (think macOS's /var → /private/var).
+ */
+export function realProjectDir(projectDir: string): string {
+  try {
+    return realpathSync(resolve(projectDir));
+  } catch (cause) {
+    throw new BuildError('ANALYZE_BAD_PROJECT', `project folder ${projectDir} does not exist.`, { cause });
+  }
 }
 
 async function readAppVersion(root: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AppManifest } from '@blindbox/protocol';
-import { analyzeProject } from './analyze-project.js';
+import { analyzeProject, realProjectDir } from './analyze-project.js';
 import { BuildError } from './build-error.js';
 import { bundleEnclave } from './bundle-enclave.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
@@ -70,7 +70,7 @@ export function buildApp(options: BuildOptions): Promise<BuildResult> {
 
 /** {@link buildApp} with test-only knobs. Not exported from the package. */
 export async function buildAppWith(options: BuildOptions, internals: BuildInternals): Promise<BuildResult> {
-  const projectDir = resolve(options.projectDir);
+  const projectDir = realProjectDir(options.projectDir);
   const outDir = resolve(options.outDir);
   const sourceDateEpoch = resolveSourceDateEpoch(options.sourceDateEpoch);
   const builder = builderIdentity();
