@@ -230,6 +230,31 @@ describe('analyzeProject: endpoint signatures', () => {
     }
   });
 
+  it('ANALYZE_BAD_SIGNATURE for @endpoint on a field or an async generator', async () => {
+    const field = await analyzeError({
+      'src/app.ts': `${HEAD}  @endpoint()\n  run = async (a: { x: string }) => a;\n}\n`,
+    });
+    expect(field.code).toBe('ANALYZE_BAD_SIGNATURE');
+    expect(field.message).toMatch(/^src\/app\.ts:4:3: @endpoint marks methods only/);
+    const generator = await analyzeError({
+      'src/app.ts': `${HEAD}  @endpoint()\n  async *items(a: { x: string }) { yield a; }\n}\n`,
+    });
+    expect(generator.code).toBe('ANALYZE_BAD_SIGNATURE');
+  });
+
+  it('infers the result of an async method without a return type', async () => {
+    const dir = await tempProject({
+      'src/app.ts': `${HEAD}  @endpoint()\n  async echo(a: { x: string }) { return { y: a.x, n: 1 }; }\n}\n`,
+    });
+    const [endpoint] = (await analyzeProject(dir)).endpoints;
+    expect(endpoint?.output).toEqual({
+      type: 'object',
+      properties: { y: { type: 'string' }, n: { type: 'number' } },
+      required: ['n', 'y'],
+      additionalProperties: false,
+    });
+  });
+
   it('ANALYZE_DUPLICATE_ENDPOINT for a name declared twice', async () => {
     const m = `  @endpoint()\n  async dup(a: { x: string }): Promise<{ x: string }> { return a; }\n`;
     const err = await analyzeError({ 'src/app.ts': `${HEAD}${m}${m}}\n` });
