@@ -98,6 +98,39 @@ describe('parseSnpReport', () => {
     );
   });
 
+  test('versions 3 and 5: CPUID fields and mitigation vectors (synthetic bytes on the ABI layout)', async () => {
+    const v3 = milanReport();
+    v3[0] = 3;
+    v3.set([0x19, 0x11, 0x01], 0x188);
+    const r3 = parseSnpReport(v3);
+    expect([r3.version, r3.cpuidFamily, r3.cpuidModel, r3.cpuidStepping]).toEqual([3, 0x19, 0x11, 1]);
+    v3[0x18b] = 1;
+    expect(() => parseSnpReport(v3)).toThrow(AttestationError);
+    const v5 = milanReport();
+    v5[0] = 5;
+    v5.set([0x19, 0x01, 0x01], 0x188);
+    v5[0x1f8] = 0x05;
+    v5[0x200] = 0x07;
+    const r5 = parseSnpReport(v5);
+    expect([r5.launchMitVector, r5.currentMitVector]).toEqual([5n, 7n]);
+    v5[0x208] = 1;
+    expect(() => parseSnpReport(v5)).toThrow(AttestationError);
+    // a v2 report may not use the v5 fields
+    const v2 = milanReport();
+    v2[0x1f8] = 1;
+    expect(() => parseSnpReport(v2)).toThrow(AttestationError);
+    // a report whose CPUID names Genoa cannot be verified with a Milan chain
+    const genoa = milanReport();
+    genoa[0] = 3;
+    genoa.set([0x19, 0x11, 0x01], 0x188);
+    const err = await verifySnpEvidence(genoa, {
+      at: new Date(milan.at),
+      collateral: { vcek: vector(milan.files['vcek']!) },
+    }).catch((e: unknown) => e as AttestationError);
+    expect(err).toMatchObject({ code: 'ATTESTATION_CERT_CHAIN' });
+    expect((err as AttestationError).checks.at(-1)?.name).toBe('snp.product');
+  });
+
   test('products and TCB layouts', () => {
     expect(productFromCpuid(0x19, 0x01)).toBe('Milan');
     expect(productFromCpuid(0x19, 0x11)).toBe('Genoa');
