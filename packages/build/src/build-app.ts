@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AppManifest } from '@blindbox/protocol';
@@ -55,6 +56,12 @@ export interface BuildInternals {
   /** See {@link BundleEnclaveOptions.runtimeModule}. */
   runtimeModule?: string;
 }
+
+/** Output folders a build replaces, each with the file that shows an earlier build wrote it. */
+const OWNED_FOLDERS = [
+  ['image', 'oci-layout'],
+  ['client', 'index.d.ts'],
+] as const;
 
 /** How the image starts. The Node runtime layer will provide `node` (a later issue). */
 const RUN = { entrypoint: ['node', '/app/main.mjs'], env: ['NODE_ENV=production'], workingDir: '/app' };
@@ -133,9 +140,19 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
   };
   try {
     await mkdir(outDir, { recursive: true });
-    // Only the folders we own are cleared: stale blobs of an earlier build would otherwise remain.
-    await rm(join(outDir, 'image'), { recursive: true, force: true });
-    await rm(join(outDir, 'client'), { recursive: true, force: true });
+    // Stale blobs of an earlier build would otherwise remain. Only folders an earlier build wrote
+    // are cleared: `--out .` in a project with its own client/ folder must not delete it.
+    for (const [folder, marker] of OWNED_FOLDERS) {
+      const dir = join(outDir, folder);
+      if (!existsSync(dir)) continue;
+      if (!existsSync(join(dir, marker))) {
+        throw new BuildError(
+          'BUILD_BAD_OPTIONS',
+          `${folder}/ in the output folder was not written by blindbox build (no ${folder}/${marker}); choose another output folder or remove it.`,
+        );
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
     await mkdir(join(outDir, 'client'), { recursive: true });
     files.push(...(await writeOciLayout(join(outDir, 'image'), image)).map((f) => `image/${f}`));
     await put('app-manifest.json', manifestJson);

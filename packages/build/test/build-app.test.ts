@@ -237,6 +237,19 @@ describe('buildApp: reproducibility', () => {
     expect(await listTree(outA)).toEqual(resultA.files);
   });
 
+  it('refuses to clear an output folder it did not write', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'blindbox-foreign-'));
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(out, 'client'));
+    await writeFile(join(out, 'client', 'mine.txt'), 'user data');
+    await expect(
+      buildAppWith({ projectDir: projectA, outDir: out }, runtimeModule ? { runtimeModule } : {}),
+    ).rejects.toMatchObject({
+      code: 'BUILD_BAD_OPTIONS',
+    });
+    expect(await readFile(join(out, 'client', 'mine.txt'), 'utf8')).toBe('user data');
+  });
+
   it('reads SOURCE_DATE_EPOCH from the environment and refuses a malformed one', async () => {
     const saved = process.env.SOURCE_DATE_EPOCH;
     try {
