@@ -271,7 +271,7 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
         res,
         200,
         'application/octet-stream',
-        Buffer.from(storage.tree.storage.read(level, n * TILE_WIDTH, width)),
+        Buffer.from(storage.tree.tileHashes(level, n * TILE_WIDTH, width)),
         immutable,
       );
     }

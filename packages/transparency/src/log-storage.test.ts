@@ -73,13 +73,13 @@ describe('LogStorage crash recovery', () => {
       writeSync(fd, Buffer.from('X'), 0, 1, at);
       closeSync(fd);
     };
-    // a damaged hash: the root no longer matches the checkpoint, so the hashes are rebuilt from the entries
-    flip(join('tiles', 'level-0'), 3 * 32 + 5);
+    // a damaged node on the root's path: the root no longer matches the checkpoint, so the hashes are rebuilt from the entries
+    flip(join('tiles', 'level-4'), 5);
     const healed = LogStorage.open(dir.path);
     expect(toHex(healed.tree.rootHash())).toBe(root);
     healed.close();
     // a damaged hash and a damaged entry (record 5 is 44 bytes from 220): no way back to the signed root
-    flip(join('tiles', 'level-0'), 3 * 32 + 5);
+    flip(join('tiles', 'level-4'), 5);
     flip('entries.log', 5 * 44 + 25);
     expect(() => LogStorage.open(dir.path)).toThrow(expect.objectContaining({ code: 'LOG_STORAGE_CORRUPT' }));
   });

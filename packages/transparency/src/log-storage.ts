@@ -39,7 +39,7 @@ export const MAX_BODY_BYTES = 0xffff;
 const BUCKETS = 256;
 const BUCKET_RECORD = 12;
 
-/** Tile-level hashes in one file per level (`tiles/level-<L>`), so that a tile is a byte range. */
+/** Node hashes in one file per Merkle level (`tiles/level-<k>`), so that a C2SP tile is a byte range. */
 class FileHashStorage implements HashStorage {
   private readonly fds = new Map<number, number>();
   private readonly counts = new Map<number, number>();
@@ -103,8 +103,8 @@ class FileHashStorage implements HashStorage {
 
 /**
  * The embedded log's files under `<data>`: `entries.log` (checksummed records, the source of truth,
- * fsynced before anything is signed), `entries.idx` (record offsets), `tiles/level-<L>` (tile-level
- * hashes), `dedupe/<xx>` (leaf-hash prefix → index, for 409s) and `checkpoint` (the last signed note).
+ * fsynced before anything is signed), `entries.idx` (record offsets), `tiles/level-<k>` (the
+ * complete node hashes of Merkle level k), `dedupe/<xx>` (leaf-hash prefix → index, for 409s) and `checkpoint` (the last signed note).
  * Everything but `entries.log` is derived and rebuilt at startup if a crash left it behind. Memory
  * stays O(log n): no leaf, hash or index is kept in memory.
  */
@@ -333,7 +333,7 @@ export class LogStorage {
     if (this.hashes.count(0) > n) this.hashes.truncate(0, n);
     for (const level of this.hashes.levels()) {
       if (level === 0) continue;
-      const expected = Math.floor(this.hashes.count(level - 1) / 256);
+      const expected = Math.floor(this.hashes.count(level - 1) / 2 ** this.tree.stride);
       if (this.hashes.count(level) > expected) this.hashes.truncate(level, expected);
     }
     const have = this.hashes.count(0);
@@ -342,7 +342,7 @@ export class LogStorage {
       for (let i = have; i < n; i++) missing.push(hashLeaf(this.readEntry(i).body));
       this.hashes.append(0, Buffer.concat(missing));
     }
-    this.tree.completeTiles();
+    this.tree.completeLevels();
   }
 
   private rebuildHashes(n: number): void {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashChildren, hashLeaf } from './merkle-hash.js';
-import { EMPTY_ROOT, largestPowerOfTwoBelow, MerkleTree } from './merkle-tree.js';
+import { EMPTY_ROOT, largestPowerOfTwoBelow, MemoryHashStorage, MerkleTree } from './merkle-tree.js';
 import { verifyConsistencyProof } from './verify-consistency-proof.js';
 import { verifyInclusionProof } from './verify-inclusion-proof.js';
 
@@ -114,6 +114,26 @@ describe('MerkleTree (RFC 9162 §2.1) against the naive reference', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('storing only the tile levels (stride 8) gives the same roots, proofs and tiles as storing all (stride 1)', () => {
+    const tiled = new MerkleTree(new MemoryHashStorage(), { stride: 8 });
+    tiled.append(big.leaves.map(hashLeaf));
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 2000 })
+          .chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n))),
+        ([m, n]) => {
+          expect(hex([tiled.rootHash(n)])).toEqual(hex([big.tree.rootHash(n)]));
+          expect(hex(tiled.inclusionProof(m - 1, n))).toEqual(hex(big.tree.inclusionProof(m - 1, n)));
+          expect(hex(tiled.consistencyProof(m, n))).toEqual(hex(big.tree.consistencyProof(m, n)));
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(hex([tiled.tileHashes(1, 0, 7)])).toEqual(hex([big.tree.tileHashes(1, 0, 7)]));
+    expect(hex([tiled.tileHashes(0, 256, 256)])).toEqual(hex([big.tree.tileHashes(0, 256, 256)]));
   });
 
   it('refuses proofs outside the tree', () => {

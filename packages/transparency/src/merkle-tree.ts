@@ -10,9 +10,10 @@ export const TILE_WIDTH = 1 << TILE_HEIGHT;
 export const HASH_SIZE = 32;
 
 /**
- * Where a {@link MerkleTree} keeps the complete node hashes of its tile levels. Level 0 holds the leaf
- * hashes; level L holds the roots of the complete subtrees of 256^L leaves. Everything else is derived
- * on demand, so the tree needs O(log n) memory however large it grows.
+ * Where a {@link MerkleTree} keeps its complete node hashes, one list per stored level. With the
+ * default stride of 1 every Merkle level is stored (a node is one 32-byte read; about 2·n hashes in
+ * all); with a stride of 8 only the tile levels are (n·256/255 hashes; a node is a fold of up to 255
+ * hashes). Either way C2SP tile level L is a plain byte range, and the tree keeps O(1) memory.
  */
 export interface HashStorage {
   /** Number of hashes stored at tile level `level`. */
@@ -68,14 +69,28 @@ export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
  * to the current one, reading at most a few tiles per node.
  */
 export class MerkleTree {
-  constructor(readonly storage: HashStorage = new MemoryHashStorage()) {}
+  /** Merkle levels per stored level: 1 stores every level, 8 only the C2SP tile levels. */
+  readonly stride: number;
+
+  constructor(
+    readonly storage: HashStorage = new MemoryHashStorage(),
+    options: { stride?: number } = {},
+  ) {
+    this.stride = options.stride ?? 1;
+    if (![1, 2, 4, 8].includes(this.stride)) throw new RangeError('stride must be 1, 2, 4 or 8');
+  }
 
   /** Number of leaves. */
   get size(): number {
     return this.storage.count(0);
   }
 
-  /** Appends leaf hashes (already `hashLeaf`ed) and the tile-level nodes they complete. */
+  /** Stored level holding Merkle level `level` (which must be a multiple of the stride). */
+  storedLevel(level: number): number {
+    return level / this.stride;
+  }
+
+  /** Appends leaf hashes (already `hashLeaf`ed) and the stored nodes they complete. */
   append(leafHashes: readonly Uint8Array[]): void {
     if (leafHashes.length === 0) return;
     const batch = new Uint8Array(leafHashes.length * HASH_SIZE);
@@ -84,25 +99,26 @@ export class MerkleTree {
       batch.set(h, i * HASH_SIZE);
     });
     this.storage.append(0, batch);
-    this.completeTiles();
+    this.completeLevels();
   }
 
   /**
-   * Adds the tile-level nodes that full tiles below imply and that are missing: after each append,
-   * and at recovery when a crash came between writing one level and the next.
+   * Adds the stored nodes that full groups below imply and that are missing: after each append, and
+   * at recovery when a crash came between writing one level and the next.
    */
-  completeTiles(): void {
+  completeLevels(): void {
+    const width = 2 ** this.stride;
     for (let level = 0; ; level++) {
       const below = this.storage.count(level);
-      const expected = Math.floor(below / TILE_WIDTH);
+      const expected = Math.floor(below / width);
       const have = this.storage.count(level + 1);
       if (expected === 0 && have === 0) return;
       if (have > expected)
-        throw new RangeError(`tile level ${level + 1} has more nodes than level ${level} implies`);
+        throw new RangeError(`stored level ${level + 1} has more nodes than level ${level} implies`);
       if (have < expected) {
         const out = new Uint8Array((expected - have) * HASH_SIZE);
         for (let t = have; t < expected; t++) {
-          out.set(foldTile(this.storage.read(level, t * TILE_WIDTH, TILE_WIDTH)), (t - have) * HASH_SIZE);
+          out.set(foldTile(this.storage.read(level, t * width, width)), (t - have) * HASH_SIZE);
         }
         this.storage.append(level + 1, out);
       }
@@ -110,13 +126,23 @@ export class MerkleTree {
   }
 
   /**
-   * Hash of the complete subtree at Merkle level `level` (2^level leaves) and position `index`.
-   * Read from tile level ⌊level/8⌋ and folded up the remaining level mod 8 steps.
+   * Hash of the complete subtree at Merkle level `level` (2^level leaves) and position `index`: read
+   * from stored level ⌊level/stride⌋ and folded up the remaining level mod stride steps.
    */
   nodeHash(level: number, index: number): Uint8Array {
-    const tileLevel = Math.floor(level / TILE_HEIGHT);
-    const width = 2 ** (level % TILE_HEIGHT);
-    return foldTile(this.storage.read(tileLevel, index * width, width));
+    const stored = Math.floor(level / this.stride);
+    const width = 2 ** (level % this.stride);
+    const bytes = this.storage.read(stored, index * width, width);
+    return width === 1 ? bytes.slice(0, HASH_SIZE) : foldTile(bytes);
+  }
+
+  /** The concatenated hashes of C2SP tile level `tileLevel` from `index`, `n` of them (a tile's bytes). */
+  tileHashes(tileLevel: number, index: number, n: number): Uint8Array {
+    const level = tileLevel * TILE_HEIGHT;
+    if (level % this.stride === 0) return this.storage.read(level / this.stride, index, n);
+    const out = new Uint8Array(n * HASH_SIZE);
+    for (let i = 0; i < n; i++) out.set(this.nodeHash(level, index + i), i * HASH_SIZE);
+    return out;
   }
 
   /**
