@@ -1,5 +1,6 @@
 import { AttestationError } from '../attestation-error.js';
 import { toHex } from '../bytes.js';
+import { parseCertificate } from '../x509/parse-certificate.js';
 import type { SnpProduct, SnpTcb } from './snp-product.js';
 
 /** The part of `fetch` the collateral fetcher uses, so tests and runtimes can inject their own. */
@@ -80,6 +81,9 @@ export async function fetchVcek(
       { cause },
     );
   }
+  // Cache only what parses as a certificate, so one bad response does not stick. (A certificate that
+  // parses but does not verify is still refused by the chain check on every use.)
+  parseCertificate(body);
   await kds.cache?.set(url, body);
   return body;
 }
