@@ -8,7 +8,7 @@
 //   3. the server's RSS at 1% and at 100% of the entries (memory stays flat: no leaf kept in memory).
 // Run after a build: `npx tsc -p packages/transparency/tsconfig.build.json && node bench/transparency.mjs`.
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { once } from 'node:events';
 import {
   closeSync,

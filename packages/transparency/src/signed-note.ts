@@ -40,7 +40,8 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (!text.endsWith('\n')) throw new Error('checkpoint must end with a newline');
   const lines = text.slice(0, -1).split('\n');
   const [origin, sizeLine, rootLine, ...extensions] = lines;
-  if (!origin || /\s/.test(origin)) throw new Error('checkpoint origin line is empty or has whitespace');
+  // Rekor v1's origin is "<host> - <tree ID>": spaces are allowed, an empty line is not
+  if (!origin || origin.trim() !== origin) throw new Error('checkpoint origin line is empty or padded');
   if (!sizeLine || !/^(0|[1-9][0-9]*)$/.test(sizeLine))
     throw new Error('checkpoint size is not a decimal number');
   const size = Number(sizeLine);

@@ -300,9 +300,11 @@ function checkEntry(
   } catch (cause) {
     return fail('TRANSPARENCY_MALFORMED_BUNDLE', `log entry ${index}: the checkpoint is malformed`, cause);
   }
-  // C2SP signed-note: the name must be the pinned origin and the signature the pinned key's
+  // C2SP signed-note: the signer name must be the pinned log's (exactly, not as a RegExp) and the
+  // signature the pinned key's. The origin line is that name, or Rekor v1's "<name> - <tree ID>".
   if (
-    checkpoint.origin !== log.origin ||
+    (checkpoint.origin !== log.origin && !/^ - \d+$/.test(checkpoint.origin.slice(log.origin.length))) ||
+    !checkpoint.origin.startsWith(log.origin) ||
     !verifySignedNote(note, { name: log.origin, ecdsaSpki: log.spki })
   ) {
     fail(
