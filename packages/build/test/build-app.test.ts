@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { simulatedMeasurement, toHex } from '@blindbox/attestation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildAppWith } from '../src/build-app.js';
-import { BuildError } from '../src/build-error.js';
 import { canonicalJson } from '../src/canonical-json.js';
 import { buildInChild } from './support/child-build.js';
 import { readImage } from './support/read-image.js';
@@ -16,7 +15,6 @@ import { readImage } from './support/read-image.js';
 const run = promisify(execFile);
 const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-const standIn = fileURLToPath(new URL('./support/runtime-stand-in.ts', import.meta.url));
 
 async function copyHello(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'blindbox-hello-'));
@@ -35,21 +33,11 @@ async function listTree(dir: string): Promise<string[]> {
 let projectA: string;
 let outA: string;
 let resultA: BuildResult;
-let runtimeModule: string | undefined;
 
 beforeAll(async () => {
   projectA = await copyHello();
   outA = join(projectA, '.blindbox', 'build');
-  try {
-    resultA = await buildAppWith({ projectDir: projectA, outDir: outA }, {});
-  } catch (err) {
-    // The runtime is developed in parallel: if it cannot be bundled right now, check the build
-    // against a stand-in rather than fail this package's tests for another package's state.
-    if (!(err instanceof BuildError && err.code === 'BUNDLE_FAILED')) throw err;
-    console.warn(`@blindbox/runtime could not be bundled; using the test stand-in.\n${err.message}`);
-    runtimeModule = standIn;
-    resultA = await buildAppWith({ projectDir: projectA, outDir: outA }, { runtimeModule });
-  }
+  resultA = await buildAppWith({ projectDir: projectA, outDir: outA }, {});
 }, 120_000);
 
 describe('buildApp: layout', () => {
@@ -193,7 +181,6 @@ describe('buildApp: no machine paths', () => {
     expect(text).not.toContain(projectA);
     expect(text).not.toContain(repoRoot);
     expect(text).not.toMatch(/\/\/ (src|packages|node_modules)\//);
-    if (runtimeModule) return;
     // Started outside a TEE with an unknown platform, the real runtime must get as far as choosing
     // the attestation provider: the bundle parsed, the decorators ran and the class is an enclave.
     const dir = await mkdtemp(join(tmpdir(), 'blindbox-main-'));
@@ -216,7 +203,7 @@ describe('buildApp: reproducibility', () => {
     const projectB = await copyHello();
     const outB = join(projectB, 'out');
     expect(projectB).not.toBe(projectA);
-    const child = await buildInChild(projectB, outB, { TZ: 'Pacific/Chatham' }, runtimeModule);
+    const child = await buildInChild(projectB, outB, { TZ: 'Pacific/Chatham' });
     // The child really ran in another zone (UTC+12:45/+13:45).
     expect(child.offsetMinutes).toBeLessThan(-700);
     expect(child.imageDigest).toBe(resultA.imageDigest);
@@ -229,10 +216,7 @@ describe('buildApp: reproducibility', () => {
   }, 120_000);
 
   it('a rebuild into the same folder leaves no stale blobs', async () => {
-    const again = await buildAppWith(
-      { projectDir: projectA, outDir: outA },
-      runtimeModule ? { runtimeModule } : {},
-    );
+    const again = await buildAppWith({ projectDir: projectA, outDir: outA }, {});
     expect(again.imageDigest).toBe(resultA.imageDigest);
     expect(await listTree(outA)).toEqual(resultA.files);
   });
@@ -242,9 +226,7 @@ describe('buildApp: reproducibility', () => {
     const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(join(out, 'client'));
     await writeFile(join(out, 'client', 'mine.txt'), 'user data');
-    await expect(
-      buildAppWith({ projectDir: projectA, outDir: out }, runtimeModule ? { runtimeModule } : {}),
-    ).rejects.toMatchObject({
+    await expect(buildAppWith({ projectDir: projectA, outDir: out }, {})).rejects.toMatchObject({
       code: 'BUILD_BAD_OPTIONS',
     });
     expect(await readFile(join(out, 'client', 'mine.txt'), 'utf8')).toBe('user data');
@@ -259,10 +241,7 @@ describe('buildApp: reproducibility', () => {
       });
       process.env.SOURCE_DATE_EPOCH = '86400';
       const out = await mkdtemp(join(tmpdir(), 'blindbox-sde-env-'));
-      const r = await buildAppWith(
-        { projectDir: projectA, outDir: out },
-        runtimeModule ? { runtimeModule } : {},
-      );
+      const r = await buildAppWith({ projectDir: projectA, outDir: out }, {});
       expect(r.release.predicate.sourceDateEpoch).toBe(86400);
     } finally {
       if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
@@ -272,10 +251,7 @@ describe('buildApp: reproducibility', () => {
 
   it('SOURCE_DATE_EPOCH changes the timestamps and so the digest', async () => {
     const out = await mkdtemp(join(tmpdir(), 'blindbox-sde-'));
-    const r = await buildAppWith(
-      { projectDir: projectA, outDir: out, sourceDateEpoch: 1_700_000_000 },
-      runtimeModule ? { runtimeModule } : {},
-    );
+    const r = await buildAppWith({ projectDir: projectA, outDir: out, sourceDateEpoch: 1_700_000_000 }, {});
     expect(r.imageDigest).not.toBe(resultA.imageDigest);
     const image = await readImage(join(out, 'image'));
     expect(image.config).toMatchObject({ created: '2023-11-14T22:13:20Z' });
