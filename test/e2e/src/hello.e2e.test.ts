@@ -117,6 +117,8 @@ describe('hello, end to end over loopback HTTP through the generated client', ()
     const before = client.session.report.reportData;
     const port = enclave.port;
     await enclave.stop();
+    // Graceful shutdown on SIGTERM: the enclave exits 0, not by signal.
+    expect([enclave.process.exitCode, enclave.process.signalCode]).toEqual([0, null]);
     enclave = await startSimulatedEnclave({
       imageDir: join(build.outDir, 'image'),
       simRootDir,
