@@ -246,6 +246,6 @@ transparency log at ${size} entries (${result.machine.cpus} CPUs, ${result.machi
   sustained appends (HTTP, durable):         ${sustained.toFixed(0)}/s  → ${r(result.appends.ratioVsBaseline)}× baseline throughput
   inclusion proof, Merkle only:              median ${r(result.inclusionProof.merkleOnly.medianMs)} ms → ${r(result.inclusionProof.merkleOnly.ratioVsBaseline)}× baseline latency
   inclusion proof, GET entry over HTTP:      median ${r(result.inclusionProof.httpGetEntry.medianMs)} ms → ${r(result.inclusionProof.httpGetEntry.ratioVsBaseline)}× baseline latency
-  server RSS: ${r(rssAtOnePercent)} MiB at ${warm} entries → ${r(rssAtEnd)} MiB at ${size} (×${r(result.memory.growthRatio)})
+  server RSS: ${r(rssAtOnePercent)} MiB at ${warm} entries, ${r(result.memory.atTenPercent ?? 0)} MiB at ${rssSamples[1]?.entries}, ${r(rssAtEnd)} MiB at ${size} (×${r(result.memory.growthRatioFromTenPercent)} from 10 %)
   wrote bench/results/transparency.json
 `);

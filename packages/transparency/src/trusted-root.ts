@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { parseCheckpoint, parseSignedNote } from './signed-note.js';
+import { parseCheckpoint, parseSignedNote, verifySignedNote } from './signed-note.js';
 import { TransparencyError } from './transparency-error.js';
 
 /** TrustedRoot JSON media type (sigstore protobuf-specs). */
@@ -75,5 +75,14 @@ export async function fetchLogTrustedRoot(logUrl: string): Promise<TrustedRootJs
   };
   const publicKeyPem = await get('/api/v1/log/publicKey');
   const note = parseSignedNote(await get('/checkpoint'));
-  return trustedRootForLogs([{ origin: parseCheckpoint(note.text).origin, publicKeyPem }]);
+  const origin = parseCheckpoint(note.text).origin;
+  // the key must be the one that signs the log's checkpoints under its origin
+  const spki = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
+  if (!verifySignedNote(note, { name: origin, ecdsaSpki: spki })) {
+    throw new TransparencyError(
+      'TRANSPARENCY_UNTRUSTED_LOG_KEY',
+      `${base}'s checkpoint is not signed by the key it publishes`,
+    );
+  }
+  return trustedRootForLogs([{ origin, publicKeyPem }]);
 }
