@@ -22,6 +22,8 @@ export interface LogServerOptions {
   maxRequestBytes?: number;
   /** Largest number of entries written (and fsynced) together. Default: 512. */
   maxBatch?: number;
+  /** Appends allowed to wait for the disk before new ones get 503 (keeps memory bounded). Default: 4096. */
+  maxPending?: number;
 }
 
 /** A running embedded log. */
@@ -58,6 +60,7 @@ const HTTP_STATUS: Partial<Record<TransparencyErrorCode, number>> = {
   LOG_ENTRY_TOO_LARGE: 413,
   LOG_DUPLICATE_ENTRY: 409,
   LOG_NOT_FOUND: 404,
+  LOG_BUSY: 503,
 };
 
 /**
@@ -72,6 +75,7 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
   const host = options.host ?? '127.0.0.1';
   const maxRequestBytes = options.maxRequestBytes ?? 128 * 1024;
   const maxBatch = options.maxBatch ?? 512;
+  const maxPending = options.maxPending ?? 4096;
   const keys = loadOrCreateLogKeys(options.dataDir);
   const storage = LogStorage.open(options.dataDir);
   const logIdHex = keys.logId.toString('hex');
@@ -173,6 +177,13 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
         proposed = JSON.parse(raw.toString('utf8'));
       } catch {
         throw new TransparencyError('LOG_MALFORMED_ENTRY', 'the request body is not JSON');
+      }
+      if (queue.length >= maxPending) {
+        res.setHeader('Retry-After', '1');
+        throw new TransparencyError(
+          'LOG_BUSY',
+          `${queue.length} appends are waiting for the disk; retry shortly`,
+        );
       }
       const entry = canonicalizeProposedEntry(proposed);
       if (entry.body.length > MAX_BODY_BYTES) {

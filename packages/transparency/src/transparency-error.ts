@@ -32,6 +32,8 @@ export type TransparencyErrorCode =
   | 'LOG_ENTRY_TOO_LARGE'
   /** The log refused an entry whose signature does not verify (HTTP 400). */
   | 'LOG_BAD_ENTRY_SIGNATURE'
+  /** Too many appends are waiting for the disk (HTTP 503; clients retry). */
+  | 'LOG_BUSY'
   /** The entry is already in the log (HTTP 409). */
   | 'LOG_DUPLICATE_ENTRY'
   /** The log's files are damaged or disagree with the checkpoint it last signed: it refuses to start. */

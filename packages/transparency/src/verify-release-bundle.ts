@@ -181,7 +181,7 @@ export async function verifyReleaseBundle(
     checked.push({
       log: log as PinnedTLog,
       entry,
-      ...checkEntry(entry, log as PinnedTLog, envelope.payload, signature, at),
+      ...checkEntry(entry, log as PinnedTLog, envelope.payload, signature, signerKey, at),
     });
   }
 
@@ -239,6 +239,7 @@ function checkEntry(
   log: PinnedTLog,
   payload: Buffer,
   signature: Buffer,
+  signerKey: KeyObject,
   at: Date,
 ): { checkpoint: Checkpoint; note: string } {
   const index = Number(entry.logIndex);
@@ -255,6 +256,16 @@ function checkEntry(
     spec.signatures[0]?.signature !== signature.toString('base64')
   ) {
     fail('TRANSPARENCY_NOT_IN_LOG', `log entry ${index} records other content than this envelope`);
+  }
+  // the entry must name the signer as its verifier: an entry logged under another key (e.g. the second
+  // key ECDSA public-key recovery yields for the same signature) would be invisible to a monitor
+  // watching the signer's key, and a release nobody can find in the log is not transparent
+  const logged = logBodyVerifiers(entry);
+  if (logged.length !== 1 || keyIdOf(logged[0] as KeyObject) !== keyIdOf(signerKey)) {
+    fail(
+      'TRANSPARENCY_NOT_IN_LOG',
+      `log entry ${index} names another verifier than the signer of this envelope`,
+    );
   }
   if (entry.kindVersion.kind !== body.kind || entry.kindVersion.version !== body.apiVersion) {
     fail('TRANSPARENCY_MALFORMED_BUNDLE', `log entry ${index}: kindVersion disagrees with the logged body`);
@@ -498,7 +509,7 @@ function parseLoggedBody(entry: TransparencyLogEntry): {
   }
 }
 
-/** The keys a logged dsse body names as verifiers (to name the actual signer in an error). */
+/** The keys a logged dsse body names as verifiers (PEM public keys, or certificates' keys). */
 function logBodyVerifiers(entry: TransparencyLogEntry): KeyObject[] {
   try {
     const body = JSON.parse(entry.canonicalizedBody.toString('utf8')) as {
@@ -506,7 +517,10 @@ function logBodyVerifiers(entry: TransparencyLogEntry): KeyObject[] {
     };
     return (body.spec?.signatures ?? []).flatMap((s) => {
       try {
-        return s.verifier ? [parsePem(Buffer.from(s.verifier, 'base64').toString('utf8'))] : [];
+        if (!s.verifier) return [];
+        const pem = Buffer.from(s.verifier, 'base64').toString('utf8');
+        if (!pem.includes('BEGIN CERTIFICATE')) return [createPublicKey(pem)];
+        return [createPublicKey({ key: X509Certificate.parse(pem).publicKey, format: 'der', type: 'spki' })];
       } catch {
         return [];
       }

@@ -120,6 +120,17 @@ describe('verifyReleaseBundle', () => {
     const grafted = clone(bundle);
     grafted.verificationMaterial.tlogEntries = clone(second.verificationMaterial.tlogEntries);
     expect(await rejection(verifyWith(grafted))).toBe('TRANSPARENCY_NOT_IN_LOG');
+    // this very envelope, logged under another verifier key (invisible to a monitor of the real key)
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
+    const relabelled = clone(bundle);
+    const e = relabelled.verificationMaterial.tlogEntries[0] as { canonicalizedBody: string };
+    const body = JSON.parse(Buffer.from(e.canonicalizedBody, 'base64').toString('utf8'));
+    body.spec.signatures[0].verifier = Buffer.from(otherKey).toString('base64');
+    e.canonicalizedBody = Buffer.from(JSON.stringify(body)).toString('base64');
+    expect(await rejection(verifyWith(relabelled))).toBe('TRANSPARENCY_NOT_IN_LOG');
   });
 
   it('rejects an inclusion proof for another tree (TRANSPARENCY_BAD_INCLUSION_PROOF)', async () => {
