@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exactSan, fetchLogTrustedRoot, startLogServer, verifyReleaseBundle } from '@blindbox/transparency';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeIdentityToken, startMockFulcio } from '../../transparency/test/mock-fulcio.js';
 import { UsageError } from '../src/base-command.js';
 import { publishBuild } from '../src/commands/publish.js';
 import { identityFromFlags } from '../src/commands/release/verify.js';
@@ -26,6 +28,43 @@ describe('publish and release-verify helpers', () => {
     ).rejects.toBeInstanceOf(UsageError);
     await rm(dir, { recursive: true, force: true });
   });
+  it('publishBuild --keyless takes the OIDC token from SIGSTORE_ID_TOKEN (mock Fulcio)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'blindbox-publish-keyless-'));
+    const log = await startLogServer({ dataDir: join(dir, 'log') });
+    const fulcio = await startMockFulcio();
+    const san = 'https://github.com/acme/hello/.github/workflows/release.yml@refs/heads/main';
+    const issuer = 'https://token.actions.githubusercontent.com';
+    const saved = process.env['SIGSTORE_ID_TOKEN'];
+    process.env['SIGSTORE_ID_TOKEN'] = fakeIdentityToken({ sub: san, iss: issuer });
+    try {
+      await writeFile(join(dir, 'release.json'), JSON.stringify(statement('c'.repeat(64), '3.0.0')));
+      const result = await publishBuild(dir, { keyless: true, log: log.url, fulcio: fulcio.url });
+      expect(result).toMatchObject({ ok: true, version: '3.0.0', subject: 'c'.repeat(64) });
+      const bundle = JSON.parse(await readFile(result.bundle, 'utf8'));
+      const trustedRoot = {
+        ...(await fetchLogTrustedRoot(log.url)),
+        certificateAuthorities: [
+          {
+            certChain: { certificates: [{ rawBytes: fulcio.caDerBase64 }] },
+            validFor: { start: '2000-01-01T00:00:00Z' },
+          },
+        ],
+      };
+      const release = await verifyReleaseBundle(bundle, {
+        trustedRoot,
+        identity: { kind: 'keyless', san: exactSan(san), issuer },
+        insecureSkipCertificateTransparency: true,
+      });
+      expect(release.signer).toBe(san);
+    } finally {
+      if (saved === undefined) delete process.env['SIGSTORE_ID_TOKEN'];
+      else process.env['SIGSTORE_ID_TOKEN'] = saved;
+      await log.close();
+      await fulcio.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('identityFromFlags needs exactly one pinned signer', async () => {
     await expect(identityFromFlags({})).rejects.toBeInstanceOf(UsageError);
     await expect(identityFromFlags({ identity: 'x' })).rejects.toBeInstanceOf(UsageError);

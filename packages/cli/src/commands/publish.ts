@@ -22,7 +22,7 @@ export interface PublishResult {
  */
 export async function publishBuild(
   buildDir: string,
-  options: { key: string; log: string },
+  options: { key: string; log: string } | { keyless: true; log?: string; fulcio?: string },
 ): Promise<PublishResult> {
   const releasePath = join(buildDir, 'release.json');
   let statement: {
@@ -39,8 +39,11 @@ export async function publishBuild(
   let bundle: Awaited<ReturnType<typeof signRelease>>;
   try {
     bundle = await signRelease(statement, {
-      signer: { kind: 'key', keyFile: options.key },
-      log: { url: options.log },
+      signer:
+        'key' in options
+          ? { kind: 'key', keyFile: options.key }
+          : { kind: 'keyless', fulcioUrl: options.fulcio },
+      log: options.log ? { url: options.log } : 'public-rekor',
     });
   } catch (err) {
     if (err instanceof TransparencyError) throw new UsageError(err.message, err.code);
@@ -55,7 +58,7 @@ export async function publishBuild(
     // protobuf JSON omits zero values: a missing logIndex is index 0
     logIndex: Number(entry?.logIndex ?? 0),
     integratedTime: new Date(Number(entry?.integratedTime) * 1000).toISOString(),
-    log: options.log,
+    log: options.log ?? 'https://rekor.sigstore.dev',
     app: statement.predicate?.app ?? '',
     version: statement.predicate?.version ?? '',
     subject: statement.subject?.[0]?.digest?.sha256 ?? '',
@@ -69,6 +72,7 @@ export default class Publish extends BaseCommand {
   static override examples = [
     '<%= config.bin %> publish .blindbox/build --key release.key --log http://127.0.0.1:3100',
     '<%= config.bin %> publish dist/enclave --key release.key --log http://127.0.0.1:3100 --json',
+    '<%= config.bin %> publish dist/enclave --keyless   # in CI: Fulcio certificate from the OIDC token, public Rekor',
   ];
 
   static override args = {
@@ -82,18 +86,34 @@ export default class Publish extends BaseCommand {
   static override flags = {
     key: Flags.file({
       description: 'ECDSA P-256 private key (from `blindbox keys generate`)',
-      required: true,
       exists: true,
+      exactlyOne: ['key', 'keyless'],
+    }),
+    keyless: Flags.boolean({
+      description:
+        'sign with a Fulcio certificate for the CI OIDC identity (SIGSTORE_ID_TOKEN or GitHub Actions id-token)',
+      exactlyOne: ['key', 'keyless'],
+    }),
+    fulcio: Flags.string({
+      description: 'Fulcio URL for --keyless [default: https://fulcio.sigstore.dev]',
+      dependsOn: ['keyless'],
     }),
     log: Flags.string({
-      description: 'transparency log URL (`blindbox log serve`, or any Rekor v1 API)',
-      required: true,
+      description:
+        'transparency log URL (`blindbox log serve`, or any Rekor v1 API) [default with --keyless: public Rekor]',
     }),
   };
 
   async run() {
     const { args, flags } = await this.parse(Publish);
-    const result = await publishBuild(args.buildDir, { key: flags.key, log: flags.log });
+    if (flags.key && !flags.log)
+      throw new UsageError('--key needs --log <url> (e.g. the URL `blindbox log serve` prints)');
+    const result = await publishBuild(
+      args.buildDir,
+      flags.key
+        ? { key: flags.key, log: flags.log as string }
+        : { keyless: true, log: flags.log, fulcio: flags.fulcio },
+    );
     this.log(
       `✔ ${result.app}@${result.version} signed and logged at index ${result.logIndex} of ${result.log}`,
     );
