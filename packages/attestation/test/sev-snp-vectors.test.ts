@@ -93,6 +93,15 @@ describe('sev-snp/milan-valid', () => {
     }
   });
 
+  test('accept with the chain in either order', async () => {
+    const [ask, ark] = vectorText(milan.files['chain']!).split(/(?=-----BEGIN CERTIFICATE-----)/);
+    const report = await verifySnpEvidence(
+      milanReport(),
+      milanOptions({ collateral: { vcek: vector(milan.files['vcek']!), certChain: `${ark}${ask}` } }),
+    );
+    expect(report.claims['product']).toBe('Milan');
+  });
+
   test('accept with the bundled chain only (offline, no certChain)', async () => {
     const report = await verifySnpEvidence(
       milanReport(),

@@ -155,11 +155,13 @@ export async function verifyVcekChain(
       { expected: options.product, found: p },
     );
   }
-  const supplied = options.chain ?? [];
-  const intermediate = supplied[0]
-    ? parseCertificate(supplied[0])
-    : bundled(signingKey === 'vcek' ? BUNDLED[p].ask : BUNDLED[p].asvk);
-  const ark = supplied[1] ? parseCertificate(supplied[1]) : bundled(BUNDLED[p].ark);
+  // KDS serves cert_chain as ASK then ARK; accept either order, telling them apart by subject name.
+  // A supplied ARK is only used if its fingerprint is the pinned one (checked below).
+  const supplied = (options.chain ?? []).map((der) => parseCertificate(der));
+  const isArk = (c: Certificate) => c.subjectCommonName.startsWith('ARK-');
+  const intermediate =
+    supplied.find((c) => !isArk(c)) ?? bundled(signingKey === 'vcek' ? BUNDLED[p].ask : BUNDLED[p].asvk);
+  const ark = supplied.find(isArk) ?? bundled(BUNDLED[p].ark);
   await verifyCertificateChain(
     [
       { label: signingKey, cert: leaf },

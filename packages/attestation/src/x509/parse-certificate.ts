@@ -166,7 +166,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const bc = extensions.get(OID.basicConstraints);
   if (bc) out.basicConstraints = parseBasicConstraints(bc.value);
   const ku = extensions.get(OID.keyUsage);
-  if (ku) out.keyUsage = bitStringBytes(expectTag(readDerExact(ku.value, W), DER.BIT_STRING, W));
+  if (ku) out.keyUsage = bitStringBytes(expectTag(readDerExact(ku.value, W), DER.BIT_STRING, W), true);
   return out;
 }
 
@@ -208,10 +208,19 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function bitStringBytes(node: DerNode): Uint8Array {
+/**
+ * A BIT STRING's bits. Signatures and keys are whole octets, so their unused-bits count must be 0;
+ * named bit lists (keyUsage) may leave bits unused, which DER requires to be zero (X.690 §11.2.1).
+ * Without this, flipping the unused-bits octet would change a certificate's DER but not its meaning.
+ */
+function bitStringBytes(node: DerNode, namedBits = false): Uint8Array {
   if (node.value.length === 0) throw bad('empty BIT STRING');
   const unused = node.value[0]!;
   if (unused > 7 || (unused > 0 && node.value.length === 1)) throw bad('bad BIT STRING padding');
+  if (unused > 0 && !namedBits) throw bad('BIT STRING with unused bits where whole octets are expected');
+  if (unused > 0 && (node.value[node.value.length - 1]! & ((1 << unused) - 1)) !== 0) {
+    throw bad('non-zero unused bits in BIT STRING');
+  }
   return node.value.subarray(1);
 }
 
