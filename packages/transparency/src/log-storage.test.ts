@@ -1,5 +1,15 @@
-import { appendFileSync, closeSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  cpSync,
+  openSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/fixtures.js';
 import { loadOrCreateLogKeys, signCheckpointNote } from './log-keys.js';
@@ -82,6 +92,55 @@ describe('LogStorage crash recovery', () => {
     flip(join('tiles', 'level-4'), 5);
     flip('entries.log', 5 * 44 + 25);
     expect(() => LogStorage.open(dir.path)).toThrow(expect.objectContaining({ code: 'LOG_STORAGE_CORRUPT' }));
+  });
+
+  it('recovers to exactly the complete records for a crash at any byte of the last append (property)', async () => {
+    const base = LogStorage.open(dir.path);
+    await base.append(Array.from({ length: 40 }, (_, i) => entry(i)));
+    const sizeAt40 = statSync(join(dir.path, 'entries.log')).size;
+    await base.append(Array.from({ length: 10 }, (_, i) => entry(40 + i)));
+    const full = statSync(join(dir.path, 'entries.log')).size;
+    const roots = Array.from({ length: 11 }, (_, k) => toHex(base.tree.rootHash(40 + k)));
+    base.close();
+    const pristine = join(dir.path, '..', `${dir.path.split('/').pop()}-copy`);
+    cpSync(dir.path, pristine, { recursive: true });
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: sizeAt40, max: full }),
+          fc.integer({ min: 0, max: 50 * 8 }),
+          fc.integer({ min: 0, max: 50 * 32 }),
+          async (cut, indexCut, hashCut) => {
+            rmSync(dir.path, { recursive: true, force: true });
+            cpSync(pristine, dir.path, { recursive: true });
+            // the crash: the last batch's bytes cut anywhere, derived files cut anywhere
+            truncateSync(join(dir.path, 'entries.log'), cut);
+            truncateSync(
+              join(dir.path, 'entries.idx'),
+              Math.min(indexCut, statSync(join(dir.path, 'entries.idx')).size),
+            );
+            truncateSync(
+              join(dir.path, 'tiles', 'level-0'),
+              Math.min(hashCut, statSync(join(dir.path, 'tiles', 'level-0')).size),
+            );
+            const s = LogStorage.open(dir.path);
+            try {
+              // every record wholly on disk survives, the partial one is dropped, the tree matches
+              const complete = 40 + Math.floor(((cut - sizeAt40) / (full - sizeAt40)) * 10 + 1e-9);
+              expect(s.size).toBe(complete);
+              expect(toHex(s.tree.rootHash())).toBe(roots[complete - 40]);
+              expect(s.indexOfLeaf(hashLeaf(entry(complete - 1).body))).toBe(complete - 1);
+              expect(statSync(join(dir.path, 'entries.log')).size).toBeLessThanOrEqual(cut);
+            } finally {
+              s.close();
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      rmSync(pristine, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start when entries it signed are gone', async () => {
