@@ -263,6 +263,23 @@ describe('sev-snp/milan-valid', () => {
   });
 });
 
+describe('VCEK extension encodings (DESIGN §8)', () => {
+  test('ucodeSPL ≥ 128 is a two-octet INTEGER; hwID raw or wrapped in an OCTET STRING', () => {
+    const legacy = parseVcekExtensions(
+      parseCertificate(vector('sev-snp/forged-vcek/vcek-invalid-legacy.der')),
+      false,
+    );
+    expect(legacy.tcb).toEqual({ bootloader: 3, tee: 0, snp: 10, microcode: 169 });
+    expect(legacy.hwid).toHaveLength(64);
+    const wrapped = parseCertificate(vector('sev-snp/forged-vcek/vcek-invalid-new.der'));
+    expect(wrapped.extensions.get('1.3.6.1.4.1.3704.1.4')?.value).toHaveLength(66);
+    expect(parseVcekExtensions(wrapped, false).hwid).toHaveLength(64);
+    expect(parseVcekExtensions(parseCertificate(vector(milan.files['vcek']!)), false).productName).toBe(
+      'Milan-B0',
+    );
+  });
+});
+
 describe('sev-snp/milan-debug', () => {
   const report = () => vector(debugCase.files['report']!);
   const opts = (allowDebug?: boolean): SnpVerifyOptions => ({
