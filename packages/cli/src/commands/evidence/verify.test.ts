@@ -49,6 +49,7 @@ describe('verifyEvidenceFile (in process)', () => {
       raw,
     );
     expect(() => decodeEvidenceFile(new TextEncoder().encode('zz'), 'hex')).toThrow(UsageError);
+    expect(() => decodeEvidenceFile(raw, 'hcl')).toThrow(UsageError);
   });
 
   test('accepts the Milan report and rejects it at 2031 with the checks made', async () => {

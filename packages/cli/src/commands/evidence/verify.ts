@@ -86,7 +86,12 @@ export function decodeEvidenceFile(
   } catch {
     throw new UsageError(`the evidence file is not valid ${fmt}; pass --format raw|hex|base64|hcl`);
   }
-  return { bytes, hcl: format === 'hcl' || isHclReport(bytes) };
+  if (format === 'hcl' && !isHclReport(bytes)) {
+    throw new UsageError(
+      '--format hcl: the file does not start with the "HCLA" header of an Azure HCL report',
+    );
+  }
+  return { bytes, hcl: isHclReport(bytes) };
 }
 
 function hexFlag(value: string | undefined, name: string): string | undefined {
