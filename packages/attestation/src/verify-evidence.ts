@@ -75,6 +75,14 @@ export async function verifyEvidence(
       throw new AttestationError(
         'ATTESTATION_UNSUPPORTED',
         `platform ${JSON.stringify(input.platform)} is not supported by this verifier`,
+        [
+          {
+            name: 'platform',
+            ok: false,
+            expected: 'simulated, sev-snp or nitro',
+            found: String(input.platform),
+          },
+        ],
       );
   }
 }
@@ -103,6 +111,7 @@ function snpCollateral(collateral: Record<string, unknown> = {}): SnpCollateral 
       throw new AttestationError(
         'ATTESTATION_MALFORMED_EVIDENCE',
         'collateral.thim is neither JSON text nor an object',
+        [{ name: 'snp.collateral', ok: false, found: typeof thim }],
       );
     }
     out.thim = thim as SnpCollateral['thim'] & {};
