@@ -96,6 +96,7 @@ function snpCollateral(collateral: Record<string, unknown> = {}): SnpCollateral 
       throw new AttestationError(
         'ATTESTATION_MALFORMED_EVIDENCE',
         `collateral.${key} is neither text nor bytes`,
+        [{ name: 'snp.collateral', ok: false, found: typeof value }],
       );
     }
     if (key === 'certChain')
