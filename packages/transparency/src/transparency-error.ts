@@ -10,6 +10,8 @@ export type TransparencyErrorCode =
   | 'TRANSPARENCY_WRONG_IDENTITY'
   /** The signing certificate does not chain to a CA in the pinned TrustedRoot. */
   | 'TRANSPARENCY_UNTRUSTED_CERTIFICATE'
+  /** An RFC 3161 timestamp in the bundle does not verify against a timestamp authority the TrustedRoot pins. */
+  | 'TRANSPARENCY_UNTRUSTED_TIMESTAMP'
   /** No entry of a pinned log covers this envelope (missing entry, entry for other content, no proof). */
   | 'TRANSPARENCY_NOT_IN_LOG'
   /** The Merkle inclusion proof does not lead to the checkpoint's root (RFC 9162 §2.1.3.2). */

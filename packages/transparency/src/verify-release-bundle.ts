@@ -78,6 +78,19 @@ interface PinnedTLog {
 
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
+/** sigstore-js's verification error codes, as ours. */
+const SIGSTORE_ERROR_CODES: Partial<Record<VerificationError['code'], TransparencyErrorCode>> = {
+  SIGNATURE_ERROR: 'TRANSPARENCY_BAD_SIGNATURE',
+  TIMESTAMP_ERROR: 'TRANSPARENCY_UNTRUSTED_TIMESTAMP',
+  CERTIFICATE_ERROR: 'TRANSPARENCY_UNTRUSTED_CERTIFICATE',
+  PUBLIC_KEY_ERROR: 'TRANSPARENCY_WRONG_IDENTITY',
+  TLOG_INCLUSION_PROOF_ERROR: 'TRANSPARENCY_BAD_INCLUSION_PROOF',
+  TLOG_INCLUSION_PROMISE_ERROR: 'TRANSPARENCY_UNTRUSTED_LOG_KEY',
+  TLOG_BODY_ERROR: 'TRANSPARENCY_NOT_IN_LOG',
+  TLOG_MISSING_INCLUSION_ERROR: 'TRANSPARENCY_NOT_IN_LOG',
+  TLOG_ERROR: 'TRANSPARENCY_NOT_IN_LOG',
+};
+
 /**
  * Verifies a signed release bundle offline against a pinned TrustedRoot: the DSSE signature, the
  * signer identity, each log entry's body, signed entry timestamp, signed checkpoint and RFC 9162
@@ -387,22 +400,7 @@ function sigstoreVerify(parsed: BundleLatest, options: VerifyReleaseOptions, sig
         err,
       );
     if (err instanceof VerificationError) {
-      const code: TransparencyErrorCode =
-        err.code === 'SIGNATURE_ERROR'
-          ? 'TRANSPARENCY_BAD_SIGNATURE'
-          : err.code === 'CERTIFICATE_ERROR'
-            ? 'TRANSPARENCY_UNTRUSTED_CERTIFICATE'
-            : err.code === 'PUBLIC_KEY_ERROR'
-              ? 'TRANSPARENCY_WRONG_IDENTITY'
-              : err.code === 'TLOG_INCLUSION_PROOF_ERROR'
-                ? 'TRANSPARENCY_BAD_INCLUSION_PROOF'
-                : err.code === 'TLOG_INCLUSION_PROMISE_ERROR'
-                  ? 'TRANSPARENCY_UNTRUSTED_LOG_KEY'
-                  : err.code === 'TLOG_BODY_ERROR' ||
-                      err.code === 'TLOG_MISSING_INCLUSION_ERROR' ||
-                      err.code === 'TLOG_ERROR'
-                    ? 'TRANSPARENCY_NOT_IN_LOG'
-                    : 'TRANSPARENCY_MALFORMED_BUNDLE';
+      const code = SIGSTORE_ERROR_CODES[err.code] ?? 'TRANSPARENCY_MALFORMED_BUNDLE';
       fail(code, `sigstore-js rejected the bundle (${err.code}): ${err.message}`, err);
     }
     throw err;
