@@ -93,6 +93,8 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
       allowSimulated: options.allowSimulated === true,
       simulatorRoots: options.simulatorRoots ?? [],
       allowDebug: options.allowDebug === true,
+      // Nitro carries nonce and key in fields of their own: check them too (DESIGN §5).
+      nitro: { ...options.evidencePolicy?.nitro, expectedNonce: nonce, expectedPublicKey: publicKey },
     },
   );
   // docs/protocol.md §4 step 6: the key id is derived from the attested key, never taken on trust.

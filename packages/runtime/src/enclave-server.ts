@@ -105,7 +105,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     }
     // Relay attack: bind the key, not only the nonce (DESIGN §5).
     const binding = computeBinding(nonce, key.publicKey);
-    const provided = await options.provider.getEvidence(binding);
+    const provided = await options.provider.getEvidence(binding, { nonce, publicKey: key.publicKey });
     const envelope: EvidenceEnvelope = {
       version: 1,
       platform: options.provider.platform,

@@ -1,6 +1,17 @@
 export { type CallLogger, dispatchCall } from './dispatch-call.js';
 export { type EnclaveServer, type EnclaveServerOptions, startEnclaveServer } from './enclave-server.js';
-export type { AttestationProvider, ProvidedEvidence } from './providers/attestation-provider.js';
+export type {
+  AttestationProvider,
+  EvidenceContext,
+  ProvidedEvidence,
+} from './providers/attestation-provider.js';
+export { type NitroNsmOptions, NitroNsmProvider, type NsmDevice } from './providers/nitro-nsm-provider.js';
+export { type SevSnpConfigfsOptions, SevSnpConfigfsProvider } from './providers/sev-snp-configfs-provider.js';
+export {
+  type SevGuestDevice,
+  type SevSnpGuestDeviceOptions,
+  SevSnpGuestDeviceProvider,
+} from './providers/sev-snp-guest-device-provider.js';
 export { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
 export { type RunEnclaveOptions, runEnclave } from './run-enclave.js';
 export { RuntimeError, type RuntimeErrorCode } from './runtime-error.js';

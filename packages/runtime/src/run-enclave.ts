@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AppManifest } from '@blindbox/protocol';
 import { getEnclaveOptions } from '@blindbox/sdk';
 import { type EnclaveServer, startEnclaveServer } from './enclave-server.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
+import { SevSnpConfigfsProvider } from './providers/sev-snp-configfs-provider.js';
 import { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
 import { RuntimeError } from './runtime-error.js';
 
@@ -19,7 +20,8 @@ export interface RunEnclaveOptions {
 /**
  * The enclave's main: picks the attestation provider, starts the server, stops gracefully on
  * SIGTERM/SIGINT. Settings come from the environment because the image is fixed and measured:
- * `BLINDBOX_TEE` (simulated | sev-snp | nitro; default simulated when started by `blindbox serve`),
+ * `BLINDBOX_TEE` (simulated | sev-snp | nitro; default: simulated under `blindbox serve`, sev-snp when
+ * configfs-tsm exists), `BLINDBOX_CONFIGFS_TSM` (default /sys/kernel/config/tsm/report),
  * `BLINDBOX_PORT` or `PORT` (default 8080), `BLINDBOX_HOST` (default 0.0.0.0),
  * `BLINDBOX_RELEASE_FILE` (the signed release bundle to serve; not trusted by clients, only offered),
  * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_LOG=calls` (log outcome and duration per
@@ -33,7 +35,7 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
       'the class passed to runEnclave is not decorated with @enclave',
     );
   }
-  const provider = options.provider ?? selectProvider(env.BLINDBOX_TEE ?? (process.send ? 'simulated' : ''));
+  const provider = options.provider ?? selectProvider(env.BLINDBOX_TEE ?? '', env);
   const release = env.BLINDBOX_RELEASE_FILE
     ? JSON.parse(readFileSync(env.BLINDBOX_RELEASE_FILE, 'utf8'))
     : undefined;
@@ -72,14 +74,37 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
   return server;
 }
 
-function selectProvider(tee: string): AttestationProvider {
-  switch (tee) {
+const CONFIGFS_TSM = '/sys/kernel/config/tsm/report';
+
+/**
+ * `BLINDBOX_TEE` → provider. Unset: the simulator when started by `blindbox serve`, SEV-SNP when
+ * configfs-tsm is present, otherwise an error (never a silent fallback to something unattested).
+ */
+function selectProvider(tee: string, env: Record<string, string | undefined>): AttestationProvider {
+  const chosen = tee || (process.send ? 'simulated' : existsSync(CONFIGFS_TSM) ? 'sev-snp' : '');
+  switch (chosen) {
     case 'simulated':
       return new SimulatedIpcProvider();
+    case 'sev-snp': {
+      const root = env.BLINDBOX_CONFIGFS_TSM ?? CONFIGFS_TSM;
+      if (!existsSync(root)) {
+        throw new RuntimeError(
+          'RUNTIME_ATTESTATION_UNAVAILABLE',
+          `BLINDBOX_TEE=sev-snp but ${root} does not exist: this is not an SEV-SNP guest with configfs-tsm (Linux ≥ 6.7)`,
+        );
+      }
+      return new SevSnpConfigfsProvider({ root });
+    }
+    case 'nitro':
+      // /dev/nsm needs an ioctl, which Node cannot issue without a native addon (docs/attestation.md).
+      throw new RuntimeError(
+        'RUNTIME_ATTESTATION_UNAVAILABLE',
+        'BLINDBOX_TEE=nitro needs an NSM bridge: pass a NitroNsmProvider with an NsmDevice to runEnclave({ provider })',
+      );
     default:
       throw new RuntimeError(
         'RUNTIME_ATTESTATION_UNAVAILABLE',
-        `no attestation provider for BLINDBOX_TEE=${JSON.stringify(tee)}; supported: simulated`,
+        `no attestation provider for BLINDBOX_TEE=${JSON.stringify(tee)} on this machine; supported: simulated (via blindbox serve), sev-snp (configfs-tsm), nitro (with an NSM bridge)`,
       );
   }
 }

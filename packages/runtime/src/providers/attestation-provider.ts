@@ -8,12 +8,23 @@ export interface ProvidedEvidence {
   collateral?: Record<string, unknown>;
 }
 
+/** The inputs of the binding, for platforms that carry them in fields of their own (DESIGN §5). */
+export interface EvidenceContext {
+  /** The client's nonce. */
+  nonce: Uint8Array;
+  /** The enclave's HPKE public key. */
+  publicKey: Uint8Array;
+}
+
 /**
  * How the runtime asks its TEE for evidence. One implementation per platform; each keeps the device
  * access (configfs-tsm, /dev/sev-guest, /dev/nsm, the simulator's IPC channel) behind this interface.
  */
 export interface AttestationProvider {
   readonly platform: Platform;
-  /** Returns evidence whose report data is exactly `reportData` (64 bytes: the protocol binding). */
-  getEvidence(reportData: Uint8Array): Promise<ProvidedEvidence>;
+  /**
+   * Returns evidence whose report data is exactly `reportData` (64 bytes: the protocol binding).
+   * Platforms with separate fields (Nitro's `nonce` and `public_key`) also bind `context`.
+   */
+  getEvidence(reportData: Uint8Array, context?: EvidenceContext): Promise<ProvidedEvidence>;
 }
