@@ -22,7 +22,9 @@ export interface PublishResult {
  */
 export async function publishBuild(
   buildDir: string,
-  options: { key: string; log: string } | { keyless: true; log?: string; fulcio?: string },
+  options: ({ key: string; log: string } | { keyless: true; log?: string; fulcio?: string }) & {
+    tsa?: string;
+  },
 ): Promise<PublishResult> {
   const releasePath = join(buildDir, 'release.json');
   let statement: {
@@ -44,6 +46,7 @@ export async function publishBuild(
           ? { kind: 'key', keyFile: options.key }
           : { kind: 'keyless', fulcioUrl: options.fulcio },
       log: options.log ? { url: options.log } : 'public-rekor',
+      tsa: options.tsa ? { url: options.tsa } : undefined,
     });
   } catch (err) {
     if (err instanceof TransparencyError) throw new UsageError(err.message, err.code);
@@ -98,6 +101,9 @@ export default class Publish extends BaseCommand {
       description: 'Fulcio URL for --keyless [default: https://fulcio.sigstore.dev]',
       dependsOn: ['keyless'],
     }),
+    tsa: Flags.string({
+      description: 'RFC 3161 timestamp authority URL to add a signed timestamp (optional)',
+    }),
     log: Flags.string({
       description:
         'transparency log URL (`blindbox log serve`, or any Rekor v1 API) [default with --keyless: public Rekor]',
@@ -111,8 +117,8 @@ export default class Publish extends BaseCommand {
     const result = await publishBuild(
       args.buildDir,
       flags.key
-        ? { key: flags.key, log: flags.log as string }
-        : { keyless: true, log: flags.log, fulcio: flags.fulcio },
+        ? { key: flags.key, log: flags.log as string, tsa: flags.tsa }
+        : { keyless: true, log: flags.log, fulcio: flags.fulcio, tsa: flags.tsa },
     );
     this.log(
       `✔ ${result.app}@${result.version} signed and logged at index ${result.logIndex} of ${result.log}`,
