@@ -44,6 +44,7 @@ export interface MonitoredRelease {
 export async function monitorLog(
   options: MonitorOptions,
 ): Promise<{ treeSize: number; releases: MonitoredRelease[]; unexpected: MonitoredRelease[] }> {
+  const isMonitored = identityMatcher(options.identity);
   const base = options.logUrl.replace(/\/+$/, '');
   const get = async (path: string): Promise<Response> => {
     const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(30_000) });
@@ -92,7 +93,7 @@ export async function monitorLog(
       );
     tree.append(bodies.map(hashLeaf));
     bodies.forEach((body, i) => {
-      const kind = signedBy(body, options.identity);
+      const kind = signedBy(body, isMonitored);
       if (kind) matches.push({ index: tile * TILE_WIDTH + i, kind });
     });
   }
@@ -143,8 +144,37 @@ export async function monitorLog(
   return { treeSize: checkpoint.size, releases, unexpected: releases.filter((r) => !r.expected) };
 }
 
-/** Which kind of entry `identity` signed, if `body` (a canonical Rekor body) is one of its entries. */
-function signedBy(body: Uint8Array, identity: ReleaseIdentity): 'dsse' | 'hashedrekord' | undefined {
+/** A test of a verifier PEM (key or certificate) against the monitored identity. */
+function identityMatcher(identity: ReleaseIdentity): (pem: string) => boolean {
+  if (identity.kind === 'key') {
+    let pinned: string;
+    try {
+      pinned = keyIdOf(createPublicKey(identity.publicKey));
+    } catch (cause) {
+      throw new TransparencyError(
+        'TRANSPARENCY_BAD_POLICY',
+        'the monitored public key is not a PEM public key',
+        { cause },
+      );
+    }
+    return (pem) => !pem.includes('BEGIN CERTIFICATE') && keyIdOf(createPublicKey(pem)) === pinned;
+  }
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(`^(?:${identity.san})$`);
+  } catch (cause) {
+    throw new TransparencyError('TRANSPARENCY_BAD_POLICY', `invalid SAN pattern: ${identity.san}`, { cause });
+  }
+  return (pem) => {
+    if (!pem.includes('BEGIN CERTIFICATE')) return false;
+    const cert = new X509Certificate(pem);
+    const san = (cert.subjectAltName ?? '').split(', ').map((s) => s.replace(/^(URI|email):/, ''));
+    return san.some((s) => pattern.test(s));
+  };
+}
+
+/** Which kind of entry it is, if `body` (a canonical Rekor body) was signed by the monitored identity. */
+function signedBy(body: Uint8Array, matches: (pem: string) => boolean): 'dsse' | 'hashedrekord' | undefined {
   let parsed: {
     kind?: string;
     spec?: { signatures?: Array<{ verifier?: string }>; signature?: { publicKey?: { content?: string } } };
@@ -160,17 +190,10 @@ function signedBy(body: Uint8Array, identity: ReleaseIdentity): 'dsse' | 'hashed
       : parsed.kind === 'hashedrekord'
         ? [parsed.spec?.signature?.publicKey?.content]
         : [];
-  const pinnedKeyId = identity.kind === 'key' ? keyIdOf(createPublicKey(identity.publicKey)) : undefined;
   const hit = verifiers.some((v) => {
     if (!v) return false;
-    const pem = Buffer.from(v, 'base64').toString('utf8');
     try {
-      if (identity.kind === 'key')
-        return !pem.includes('BEGIN CERTIFICATE') && keyIdOf(createPublicKey(pem)) === pinnedKeyId;
-      if (!pem.includes('BEGIN CERTIFICATE')) return false;
-      const cert = new X509Certificate(pem);
-      const san = (cert.subjectAltName ?? '').split(', ').map((s) => s.replace(/^(URI|email):/, ''));
-      return san.some((s) => new RegExp(`^(?:${identity.san})$`).test(s));
+      return matches(Buffer.from(v, 'base64').toString('utf8'));
     } catch {
       return false;
     }

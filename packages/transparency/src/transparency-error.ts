@@ -22,6 +22,8 @@ export type TransparencyErrorCode =
   | 'TRANSPARENCY_LOG_FORK'
   /** Consistency could not be checked (no proof source, log unreachable): fails closed. */
   | 'TRANSPARENCY_CONSISTENCY_UNAVAILABLE'
+  /** The pinned identity is unusable: an invalid SAN pattern, a public key that does not parse. */
+  | 'TRANSPARENCY_BAD_POLICY'
   /** The TrustedRoot JSON given to the verifier is unusable. */
   | 'TRANSPARENCY_BAD_TRUSTED_ROOT'
   /** A key file could not be written or read, or holds the wrong kind of key. */

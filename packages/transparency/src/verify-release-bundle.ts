@@ -103,6 +103,10 @@ export async function verifyReleaseBundle(
   options: VerifyReleaseOptions,
 ): Promise<VerifiedRelease> {
   const at = options.at ?? new Date();
+  // the policy first: a caller's mistake is not a verdict on the bundle
+  const sanPattern =
+    options.identity.kind === 'keyless' ? compileSanPattern(options.identity.san) : undefined;
+  const pinnedKey = options.identity.kind === 'key' ? parsePem(options.identity.publicKey) : undefined;
   const parsed = parseBundle(bundle);
   const envelope = parsed.content.dsseEnvelope;
   const statement = decodeStatement(envelope.payload);
@@ -132,7 +136,7 @@ export async function verifyReleaseBundle(
         'the release is signed with a certificate (keyless), but a public key is pinned',
       );
     }
-    signerKey = parsePem(options.identity.publicKey);
+    signerKey = pinnedKey as KeyObject;
     signerName = `key:${keyIdOf(signerKey)}`;
     if (!safeVerify(pae, signerKey, signature)) {
       // tell "someone else signed this" from "this was altered": does the key the log recorded verify it?
@@ -203,8 +207,7 @@ export async function verifyReleaseBundle(
 
   // 4. keyless identity, anchored: re-checked here whatever sigstore-js decided
   if (options.identity.kind === 'keyless') {
-    const pattern = new RegExp(`^(?:${options.identity.san})$`);
-    if (!pattern.test(signerName)) {
+    if (!(sanPattern as RegExp).test(signerName)) {
       fail(
         'TRANSPARENCY_WRONG_IDENTITY',
         `the certificate's SAN ${JSON.stringify(signerName)} does not match the pinned pattern as a whole`,
@@ -240,6 +243,19 @@ export async function verifyReleaseBundle(
     signer: signerName,
     log: { origin: first.log.origin, logId: first.log.logId.toString('hex') },
   };
+}
+
+/** `^(?:san)$`: the pinned SAN pattern, matched against the whole SAN. */
+function compileSanPattern(san: string): RegExp {
+  try {
+    return new RegExp(`^(?:${san})$`);
+  } catch (cause) {
+    return fail(
+      'TRANSPARENCY_BAD_POLICY',
+      `the pinned SAN pattern is not a valid regular expression: ${san}`,
+      cause,
+    );
+  }
 }
 
 /** Escapes a literal SAN (an e-mail, a workflow URL) so that it matches only itself. */
@@ -532,7 +548,7 @@ function parsePem(pem: string): KeyObject {
   try {
     return createPublicKey(pem);
   } catch (cause) {
-    return fail('TRANSPARENCY_WRONG_IDENTITY', 'the pinned public key is not a PEM public key', cause);
+    return fail('TRANSPARENCY_BAD_POLICY', 'the pinned public key is not a PEM public key', cause);
   }
 }
 

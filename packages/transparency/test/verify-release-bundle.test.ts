@@ -194,6 +194,22 @@ describe('verifyReleaseBundle', () => {
     expect(await rejection(verifyWith(dup))).toBe('TRANSPARENCY_DUPLICATE_TLOG_ENTRY');
   });
 
+  it('reports an unusable pinned identity as TRANSPARENCY_BAD_POLICY, not as a verdict', async () => {
+    expect(
+      await rejection(
+        verifyReleaseBundle(bundle, { trustedRoot, identity: { kind: 'key', publicKey: 'not a key' } }),
+      ),
+    ).toBe('TRANSPARENCY_BAD_POLICY');
+    expect(
+      await rejection(
+        verifyReleaseBundle(bundle, {
+          trustedRoot,
+          identity: { kind: 'keyless', san: '(unclosed', issuer: 'x' },
+        }),
+      ),
+    ).toBe('TRANSPARENCY_BAD_POLICY');
+  });
+
   it('rejects garbage as TRANSPARENCY_MALFORMED_BUNDLE', async () => {
     expect(await rejection(verifyWith({ hello: 'world' }))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
     expect(await rejection(verifyWith(null))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');

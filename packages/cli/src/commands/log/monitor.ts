@@ -1,7 +1,7 @@
 import { FileCheckpointStore, monitorLog, TransparencyError } from '@blindbox/transparency';
 import { Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
-import { identityFromFlags, trustedRootFromFlags } from '../release/verify.js';
+import { ENVIRONMENT_CODES, identityFromFlags, trustedRootFromFlags } from '../release/verify.js';
 
 export default class LogMonitor extends BaseCommand {
   static override description =
@@ -47,7 +47,7 @@ export default class LogMonitor extends BaseCommand {
       });
     } catch (err) {
       if (err instanceof TransparencyError) {
-        if (err.code.startsWith('LOG_') || err.code === 'TRANSPARENCY_CONSISTENCY_UNAVAILABLE')
+        if (err.code.startsWith('LOG_') || ENVIRONMENT_CODES.has(err.code))
           throw new UsageError(err.message, err.code);
         throw new VerdictError(`rejected: ${err.message}`, err.code);
       }

@@ -11,7 +11,8 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
 
 /** Errors that say "cannot check" (environment) rather than "no": exit 2, not 1. */
-const ENVIRONMENT_CODES = new Set([
+export const ENVIRONMENT_CODES = new Set([
+  'TRANSPARENCY_BAD_POLICY',
   'TRANSPARENCY_BAD_TRUSTED_ROOT',
   'TRANSPARENCY_CONSISTENCY_UNAVAILABLE',
   'LOG_NOT_FOUND',
