@@ -142,20 +142,3 @@ describe('MerkleTree (RFC 9162 §2.1) against the naive reference', () => {
     expect(verifyConsistencyProof(0, 10, EMPTY_ROOT, big.tree.rootHash(10), [])).toBe(true);
   });
 });
-
-describe('@blindbox/transparency/merkle', () => {
-  it('imports nothing from Node.js (browser-safe)', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { fileURLToPath } = await import('node:url');
-    const seen = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8');
-      expect(text, file).not.toMatch(/from 'node:|from "node:|require\(/);
-      for (const m of text.matchAll(/from '\.\/([a-z-]+)\.js'/g)) visit(`./${m[1]}.ts`);
-    };
-    visit('./merkle.ts');
-    expect(seen.size).toBeGreaterThanOrEqual(7);
-  });
-});

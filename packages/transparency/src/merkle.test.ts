@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+describe('@blindbox/transparency/merkle', () => {
+  it('bundles for the browser without any Node.js module', async () => {
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL('./merkle.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
+      metafile: true,
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((i) => i.startsWith('node:'))).toEqual([]);
+    expect(inputs.some((i) => i.includes('signed-note'))).toBe(true);
+  });
+});
