@@ -9,6 +9,7 @@ import { TILE_WIDTH } from './merkle-tree.js';
 import { type CanonicalEntry, canonicalizeProposedEntry } from './rekor-entry.js';
 import { formatCheckpoint, parseCheckpoint, parseSignedNote } from './signed-note.js';
 import { TransparencyError, type TransparencyErrorCode } from './transparency-error.js';
+import { verifyConsistencyProof } from './verify-consistency-proof.js';
 
 /** Options of {@link startLogServer}. */
 export interface LogServerOptions {
@@ -81,7 +82,7 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
   const logIdHex = keys.logId.toString('hex');
 
   let signed = signedFromNote(storage.lastCheckpoint());
-  if (!signed || signed.size !== storage.size) signed = signAndSave(keys, storage);
+  if (!signed || signed.size !== storage.size) signed = signAndSave(keys, storage, signed);
 
   const queue: Pending[] = [];
   let writing: Promise<void> | undefined;
@@ -114,7 +115,7 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
           accepted.map((p) => ({ body: p.entry.body, attestation: p.entry.attestation, integratedTime })),
         );
         // durable first, signed second
-        signed = signAndSave(keys, storage);
+        signed = signAndSave(keys, storage, signed);
         for (const [i, p] of accepted.entries()) p.resolve(first + i);
       } catch (err) {
         // an I/O failure leaves the files for recovery to judge: stop taking writes
@@ -320,9 +321,31 @@ export async function startLogServer(options: LogServerOptions): Promise<Running
   };
 }
 
-function signAndSave(keys: LogKeys, storage: LogStorage): Signed {
+/**
+ * Signs and records the checkpoint of the current tree — after proving to itself (RFC 9162 §2.1.4.2)
+ * that it extends the previous signed one. Append-only storage makes that true by construction; the
+ * check is what keeps a bug or a damaged file from ever producing two inconsistent signed checkpoints.
+ */
+function signAndSave(keys: LogKeys, storage: LogStorage, previous: Signed | undefined): Signed {
   const size = storage.size;
   const rootHash = storage.tree.rootHash(size);
+  if (previous) {
+    const consistent =
+      previous.size <= size &&
+      verifyConsistencyProof(
+        previous.size,
+        size,
+        previous.rootHash,
+        rootHash,
+        storage.tree.consistencyProof(previous.size, size),
+      );
+    if (!consistent) {
+      throw new TransparencyError(
+        'LOG_STORAGE_CORRUPT',
+        `refusing to sign size ${size}: it does not extend the checkpoint already signed at size ${previous.size}`,
+      );
+    }
+  }
   const note = signCheckpointNote(keys, formatCheckpoint({ origin: keys.origin, size, rootHash }));
   storage.saveCheckpoint(note);
   return { note, size, rootHash };
