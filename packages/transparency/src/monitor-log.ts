@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
+import { X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { type CheckpointStore, fetchConsistencyFrom, observeCheckpoint } from './checkpoint-store.js';
 import { keyIdOf } from './key-file.js';
@@ -15,8 +16,12 @@ export interface MonitorOptions {
   logUrl: string;
   /** The pinned TrustedRoot naming the log's key. */
   trustedRoot: unknown;
-  /** The identity whose releases to list. */
-  identity: ReleaseIdentity;
+  /**
+   * The identity whose releases to list: a key, or a keyless SAN pattern (matched whole) with an
+   * optional OIDC issuer (exact; default: any issuer, so that a hijacked identity at another issuer
+   * shows up too).
+   */
+  identity: ReleaseIdentity | { kind: 'keyless'; san: string; issuer?: string };
   /** Subject SHA-256 digests (hex, `sha256:` prefix allowed) of the releases you expect. Default: none expected. */
   expect?: readonly string[];
   /** Remembers the checkpoint between runs and rejects a log that forked. Default: none. */
@@ -145,7 +150,7 @@ export async function monitorLog(
 }
 
 /** A test of a verifier PEM (key or certificate) against the monitored identity. */
-function identityMatcher(identity: ReleaseIdentity): (pem: string) => boolean {
+function identityMatcher(identity: MonitorOptions['identity']): (pem: string) => boolean {
   if (identity.kind === 'key') {
     let pinned: string;
     try {
@@ -165,12 +170,21 @@ function identityMatcher(identity: ReleaseIdentity): (pem: string) => boolean {
   } catch (cause) {
     throw new TransparencyError('TRANSPARENCY_BAD_POLICY', `invalid SAN pattern: ${identity.san}`, { cause });
   }
+  const issuer = identity.issuer;
   return (pem) => {
     if (!pem.includes('BEGIN CERTIFICATE')) return false;
-    const cert = new X509Certificate(pem);
-    const san = (cert.subjectAltName ?? '').split(', ').map((s) => s.replace(/^(URI|email):/, ''));
-    return san.some((s) => pattern.test(s));
+    const cert = SigstoreCertificate.parse(pem);
+    const san = cert.subjectAltName;
+    if (san === undefined || !pattern.test(san)) return false;
+    return issuer === undefined || fulcioIssuer(cert) === issuer;
   };
+}
+
+/** The OIDC issuer Fulcio records in a certificate (v2 extension, else v1). */
+function fulcioIssuer(cert: SigstoreCertificate): string | undefined {
+  const v2 = cert.extension('1.3.6.1.4.1.57264.1.8');
+  if (v2) return v2.valueObj.subs[0]?.value.toString('utf8');
+  return cert.extension('1.3.6.1.4.1.57264.1.1')?.value.toString('utf8');
 }
 
 /** Which kind of entry it is, if `body` (a canonical Rekor body) was signed by the monitored identity. */

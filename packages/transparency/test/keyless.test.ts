@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   exactSan,
   fetchLogTrustedRoot,
+  monitorLog,
   type RunningLogServer,
   type SigstoreBundleJson,
   signRelease,
@@ -105,6 +106,30 @@ describe('keyless signing and identity policies (mock Fulcio)', () => {
         ),
       ),
     ).toBe('TRANSPARENCY_WRONG_IDENTITY');
+  });
+
+  it('monitorLog finds the releases of an identity by whole SAN, and by issuer when given (mock Fulcio)', async () => {
+    // signed so far in this log: SAN@ISSUER, two look-alike SANs, and SAN at another issuer
+    const any = await monitorLog({
+      logUrl: log.url,
+      trustedRoot,
+      identity: { kind: 'keyless', san: exactSan(SAN) },
+    });
+    expect(any.releases).toHaveLength(2);
+    const exact = await monitorLog({
+      logUrl: log.url,
+      trustedRoot,
+      identity: { kind: 'keyless', san: exactSan(SAN), issuer: ISSUER },
+    });
+    expect(exact.releases).toHaveLength(1);
+    expect(exact.unexpected).toHaveLength(1);
+    const expected = await monitorLog({
+      logUrl: log.url,
+      trustedRoot,
+      identity: { kind: 'keyless', san: exactSan(SAN), issuer: ISSUER },
+      expect: ['a'.repeat(64)],
+    });
+    expect(expected.unexpected).toEqual([]);
   });
 
   it('fails closed without CT evidence unless told otherwise, and without the CA (mock Fulcio)', async () => {

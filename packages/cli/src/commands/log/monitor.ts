@@ -18,7 +18,7 @@ export default class LogMonitor extends BaseCommand {
     identity: Flags.string({
       description: 'certificate SAN: a regular expression matched against the whole SAN',
     }),
-    issuer: Flags.string({ description: 'OIDC issuer (exact)' }),
+    issuer: Flags.string({ description: 'OIDC issuer (exact) [default: any issuer]' }),
     expect: Flags.string({
       description: 'subject digest of a release you published (repeatable)',
       multiple: true,
@@ -34,7 +34,11 @@ export default class LogMonitor extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(LogMonitor);
-    const identity = await identityFromFlags(flags);
+    // monitoring may leave the issuer open: an identity hijacked at another issuer should show up too
+    const identity =
+      flags.identity && !flags.key && !flags.issuer
+        ? { kind: 'keyless' as const, san: flags.identity }
+        : await identityFromFlags(flags);
     const trustedRoot = await trustedRootFromFlags(flags);
     let result: Awaited<ReturnType<typeof monitorLog>>;
     try {
