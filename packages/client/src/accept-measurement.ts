@@ -1,6 +1,10 @@
 import type { VerificationReport } from '@blindbox/attestation';
+import type { CheckpointStore } from '@blindbox/transparency';
 import { ClientError } from './client-error.js';
 import type { ClientPolicy } from './client-policy.js';
+
+/** The checkpoints this process has seen, per log: a log that forks between two connections is caught. */
+let sharedCheckpoints: CheckpointStore | undefined;
 
 /** The release a server was accepted as. */
 export interface AcceptedRelease {
@@ -46,10 +50,13 @@ export async function acceptMeasurement(
       );
     }
     // Loaded on demand: sigstore verification is Node-only and heavy; pinned clients never load it.
-    const { verifyReleaseBundle } = await import('@blindbox/transparency');
-    const verified = await verifyReleaseBundle(offeredRelease, {
+    const transparency = await import('@blindbox/transparency');
+    sharedCheckpoints ??= new transparency.MemoryCheckpointStore();
+    const verified = await transparency.verifyReleaseBundle(offeredRelease, {
       trustedRoot: policy.trustedRoot,
       identity: policy.signer,
+      checkpoints: policy.checkpoints ?? sharedCheckpoints,
+      ...(policy.logUrl ? { fetchConsistency: transparency.fetchConsistencyFrom(policy.logUrl) } : {}),
       at,
     });
     const predicate = verified.statement.predicate;

@@ -1,3 +1,5 @@
+import type { CheckpointStore } from '@blindbox/transparency';
+
 /** A release as a generated client pins it: measurements per platform (hex), keyed as in the release statement. */
 export interface PinnedRelease {
   app?: string;
@@ -28,8 +30,19 @@ export interface SignedReleasePolicy {
   signer: ReleaseSigner;
   /** Sigstore TrustedRoot JSON naming the log (and CAs) to trust. */
   trustedRoot: unknown;
-  /** Optional: only these app names are accepted. Default: the name the generated client was built for. */
+  /** Only releases of this app are accepted. Default: any app the signer released. */
   app?: string;
+  /**
+   * The log's URL, to fetch RFC 9162 consistency proofs when a newer checkpoint appears (a rolling
+   * update). Without it, a checkpoint of another size than the last one seen fails closed.
+   */
+  logUrl?: string;
+  /**
+   * Remembers the last checkpoint seen per log, so that a log that forks is detected. Default: one
+   * in-memory store shared by every connection of this process. Pass a `FileCheckpointStore` to
+   * remember across runs.
+   */
+  checkpoints?: CheckpointStore;
 }
 
 export type ClientPolicy = PinnedPolicy | SignedReleasePolicy;
