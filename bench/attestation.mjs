@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { clearSignatureCaches, verifyNitroDocument, verifySnpEvidence } from '@blindbox/attestation';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const VECTORS = process.env.BLINDBOX_VECTORS ?? join(here, '../../shared/vectors');
+const VECTORS = process.env.BLINDBOX_VECTORS ?? join(here, '../vectors');
 const ITERATIONS = Number(process.env.BLINDBOX_BENCH_ITERATIONS ?? 300);
 const WARMUP = 30;
 const vector = (p) => new Uint8Array(readFileSync(join(VECTORS, p)));

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The real-hardware vectors (../shared/vectors); BLINDBOX_VECTORS overrides the location. */
+/** The real-hardware vectors (vectors/ at the repository root, see its README); BLINDBOX_VECTORS overrides the location. */
 export const VECTORS =
-  process.env['BLINDBOX_VECTORS'] ?? fileURLToPath(new URL('../../../../shared/vectors/', import.meta.url));
+  process.env['BLINDBOX_VECTORS'] ?? fileURLToPath(new URL('../../../vectors/', import.meta.url));
 
 export function vector(path: string): Uint8Array {
   return new Uint8Array(readFileSync(join(VECTORS, path)));

@@ -9,7 +9,7 @@ import { NitroNsmProvider, type NsmDevice } from './nitro-nsm-provider.js';
 
 const VECTORS =
   process.env['BLINDBOX_VECTORS'] ??
-  fileURLToPath(new URL('../../../../../shared/vectors/', import.meta.url));
+  fileURLToPath(new URL('../../../../vectors/', import.meta.url));
 
 /** Plays the NSM with a recorded document: checks the request, answers the Attestation response. */
 async function recordedNsm() {

@@ -12,7 +12,7 @@ import { SevSnpGuestDeviceProvider } from './sev-snp-guest-device-provider.js';
 
 const VECTORS =
   process.env['BLINDBOX_VECTORS'] ??
-  fileURLToPath(new URL('../../../../../shared/vectors/', import.meta.url));
+  fileURLToPath(new URL('../../../../vectors/', import.meta.url));
 const read = async (p: string) => new Uint8Array(await fs.readFile(join(VECTORS, p)));
 
 /** Recorded evidence from real hardware: the Milan report, its VCEK and the ASK/ARK. */

@@ -9,7 +9,7 @@ import { decodeEvidenceFile, parsePcrFlags, verifyEvidenceFile } from './verify.
 
 const VECTORS =
   process.env['BLINDBOX_VECTORS'] ??
-  fileURLToPath(new URL('../../../../../../shared/vectors/', import.meta.url));
+  fileURLToPath(new URL('../../../../../vectors/', import.meta.url));
 const v = (p: string) => join(VECTORS, p);
 const expected = JSON.parse(readFileSync(v('expected.json'), 'utf8')) as Record<
   string,
