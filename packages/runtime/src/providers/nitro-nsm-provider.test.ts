@@ -8,8 +8,7 @@ import { RuntimeError } from '../runtime-error.js';
 import { NitroNsmProvider, type NsmDevice } from './nitro-nsm-provider.js';
 
 const VECTORS =
-  process.env['BLINDBOX_VECTORS'] ??
-  fileURLToPath(new URL('../../../../vectors/', import.meta.url));
+  process.env['BLINDBOX_VECTORS'] ?? fileURLToPath(new URL('../../../../vectors/', import.meta.url));
 
 /** Plays the NSM with a recorded document: checks the request, answers the Attestation response. */
 async function recordedNsm() {

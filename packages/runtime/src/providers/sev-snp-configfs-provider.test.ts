@@ -11,8 +11,7 @@ import { type ConfigfsFs, SevSnpConfigfsProvider } from './sev-snp-configfs-prov
 import { SevSnpGuestDeviceProvider } from './sev-snp-guest-device-provider.js';
 
 const VECTORS =
-  process.env['BLINDBOX_VECTORS'] ??
-  fileURLToPath(new URL('../../../../vectors/', import.meta.url));
+  process.env['BLINDBOX_VECTORS'] ?? fileURLToPath(new URL('../../../../vectors/', import.meta.url));
 const read = async (p: string) => new Uint8Array(await fs.readFile(join(VECTORS, p)));
 
 /** Recorded evidence from real hardware: the Milan report, its VCEK and the ASK/ARK. */

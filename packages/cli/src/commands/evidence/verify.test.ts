@@ -8,8 +8,7 @@ import { UsageError } from '../../base-command.js';
 import { decodeEvidenceFile, parsePcrFlags, verifyEvidenceFile } from './verify.js';
 
 const VECTORS =
-  process.env['BLINDBOX_VECTORS'] ??
-  fileURLToPath(new URL('../../../../../vectors/', import.meta.url));
+  process.env['BLINDBOX_VECTORS'] ?? fileURLToPath(new URL('../../../../../vectors/', import.meta.url));
 const v = (p: string) => join(VECTORS, p);
 const expected = JSON.parse(readFileSync(v('expected.json'), 'utf8')) as Record<
   string,
