@@ -99,6 +99,11 @@ describe('connect', () => {
     expect(await session.call('add', { a: 2, b: 3 })).toEqual({ sum: 5 });
   });
 
+  it('seals with ChaCha20-Poly1305 when asked and the server offers it', async () => {
+    const session = await connect(server.url, { ...base, aead: 'chacha20-poly1305' });
+    expect(await session.call('add', { a: 40, b: 2 })).toEqual({ sum: 42 });
+  });
+
   it('accepts any of several pinned releases (rolling updates)', async () => {
     const session = await connect(server.url, {
       ...base,

@@ -7,6 +7,7 @@ import {
   type CallResponse,
   newNonce,
   sealRequest,
+  selectAead,
   UNKNOWN_KEY_PROBLEM_TYPE,
 } from '@blindbox/protocol';
 import { type AcceptedRelease, acceptMeasurement } from './accept-measurement.js';
@@ -18,7 +19,7 @@ import type { ClientPolicy } from './client-policy.js';
 export interface ConnectOptions extends AttestOptions {
   /** Which releases the client accepts. Generated clients pass their pinned release. */
   policy: ClientPolicy;
-  /** AEAD for calls. Default: 'aes-128-gcm'. */
+  /** Preferred AEAD for calls, used when the server offers it. Default: the server's first choice (AES-128-GCM for v1 servers). */
   aead?: AeadName;
   /** Re-attest after this many seconds even if the key still works. Default: 3600. */
   sessionTtlSeconds?: number;
@@ -43,6 +44,7 @@ interface Attested {
   release: AcceptedRelease;
   keyId: Uint8Array;
   publicKey: Uint8Array;
+  aead: AeadName;
   expiresAt: number;
 }
 
@@ -73,6 +75,8 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       release,
       keyId: attested.keyId,
       publicKey: attested.publicKey,
+      // docs/protocol.md §4 step 7: an AEAD both sides accept, the caller's choice when possible.
+      aead: selectAead(attested.envelope.suites, options.aead),
       expiresAt: attested.at.getTime() + ttl,
     };
   }
@@ -120,7 +124,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     input: unknown,
   ): Promise<CallResponse | 'unknown-key'> {
     const sealed = await sealRequest(
-      { keyId: attested.keyId, publicKey: attested.publicKey, aead: options.aead },
+      { keyId: attested.keyId, publicKey: attested.publicKey, aead: attested.aead },
       { endpoint, input, requestId: base64urlEncode(newNonce().slice(0, 12)), sentAt: now().getTime() },
     );
     const res = await send(CALL_PATH, {

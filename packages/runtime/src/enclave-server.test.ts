@@ -190,6 +190,7 @@ describe('enclave server', () => {
     const health = await fetch(new URL(HEALTH_PATH, server.url));
     expect(await health.json()).toEqual({ status: 'ok', app: 'echo', version: '1.0.0' });
     expect((await fetch(new URL('/nope', server.url))).status).toBe(404);
-    expect((await fetch(new URL(CALL_PATH, server.url))).status).toBe(405);
+    const wrongMethod = await fetch(new URL(CALL_PATH, server.url));
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
   });
 });

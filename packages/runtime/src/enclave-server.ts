@@ -73,7 +73,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === HEALTH_PATH) {
-      if (req.method !== 'GET') return plain(res, 405);
+      if (req.method !== 'GET') return plain(res, 405, 'GET');
       return json(res, 200, {
         status: 'ok',
         app: options.manifest.app.name,
@@ -81,11 +81,11 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
       });
     }
     if (path === ATTEST_PATH) {
-      if (req.method !== 'POST') return plain(res, 405);
+      if (req.method !== 'POST') return plain(res, 405, 'POST');
       return attest(req, res);
     }
     if (path === CALL_PATH) {
-      if (req.method !== 'POST') return plain(res, 405);
+      if (req.method !== 'POST') return plain(res, 405, 'POST');
       return call(req, res);
     }
     return plain(res, 404);
@@ -187,8 +187,8 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   };
 }
 
-function plain(res: ServerResponse, status: number): void {
-  res.writeHead(status, { 'content-length': '0', 'cache-control': 'no-store' });
+function plain(res: ServerResponse, status: number, allow?: string): void {
+  res.writeHead(status, { 'content-length': '0', 'cache-control': 'no-store', ...(allow ? { allow } : {}) });
   res.end();
 }
 
