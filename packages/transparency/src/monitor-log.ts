@@ -82,7 +82,7 @@ export async function monitorLog(
 
   const expected = new Set((options.expect ?? []).map((d) => d.replace(/^sha256:/, '').toLowerCase()));
   const tree = new MerkleTree();
-  const matches: Array<{ index: number; kind: 'dsse' | 'hashedrekord' }> = [];
+  const matches: Array<{ index: number; kind: 'dsse' | 'hashedrekord'; body: Uint8Array }> = [];
   for (let tile = 0; tile * TILE_WIDTH < checkpoint.size; tile++) {
     const width = Math.min(TILE_WIDTH, checkpoint.size - tile * TILE_WIDTH);
     const bytes = new Uint8Array(
@@ -99,7 +99,7 @@ export async function monitorLog(
     tree.append(bodies.map(hashLeaf));
     bodies.forEach((body, i) => {
       const kind = signedBy(body, isMonitored);
-      if (kind) matches.push({ index: tile * TILE_WIDTH + i, kind });
+      if (kind) matches.push({ index: tile * TILE_WIDTH + i, kind, body });
     });
   }
   // the entries we read are exactly the tree the log signed
@@ -129,7 +129,8 @@ export async function monitorLog(
           payload: string;
         };
         const payload = Buffer.from(envelope.payload, 'base64');
-        const body = JSON.parse(Buffer.from(entry.body, 'base64').toString('utf8')) as {
+        // the body the tree was checked against, not the one this second answer claims
+        const body = JSON.parse(Buffer.from(m.body).toString('utf8')) as {
           spec: { payloadHash: { value: string } };
         };
         // the attestation must be what the logged body hashed
@@ -138,7 +139,8 @@ export async function monitorLog(
           release.subjectDigest = statement.subject[0]?.digest.sha256;
           release.app = statement.predicate.app;
           release.version = statement.predicate.version;
-          release.expected = release.subjectDigest !== undefined && expected.has(release.subjectDigest);
+          // every subject: an expected digest listed first must not cover an unexpected one
+          release.expected = statement.subject.every((s) => expected.has(s.digest.sha256));
         }
       } catch {
         // unreadable: reported as an unexpected entry of this identity

@@ -1,5 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { cp, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCheckpointStore } from '../src/file-checkpoint-store.js';
@@ -283,6 +285,52 @@ describe('verifyReleaseBundle', () => {
       expect: ['a'.repeat(64)],
     });
     expect(again.unexpected.map((r) => r.version)).toEqual(['2.0.0']);
+  });
+
+  it('monitorLog flags a release whose statement lists an expected subject before an unexpected one', async () => {
+    const statement = releaseStatement('3.0.0');
+    statement.subject.push({ name: 'evil', digest: { sha256: '7'.repeat(64) } });
+    await signRelease(statement, { signer: { kind: 'key', keyFile }, log: { url: log.url } });
+    const result = await monitorLog({
+      logUrl: log.url,
+      trustedRoot,
+      identity: { kind: 'key', publicKey },
+      expect: ['a'.repeat(64)],
+    });
+    expect(result.unexpected.map((r) => r.version)).toContain('3.0.0');
+  });
+
+  it('monitorLog does not let the log swap an entry for another one when it serves the entry JSON', async () => {
+    await signRelease(releaseStatement('4.0.0', '8'.repeat(64)), {
+      signer: { kind: 'key', keyFile },
+      log: { url: log.url },
+    });
+    // a log that serves honest tiles but answers every ?logIndex= with entry 0 (an expected release)
+    const proxy = createServer(async (req, res) => {
+      const path = (req.url ?? '/').replace(/logIndex=\d+/, 'logIndex=0');
+      const upstream = await fetch(`${log.url}${path}`);
+      res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? '' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const options = {
+        trustedRoot,
+        identity: { kind: 'key', publicKey } as const,
+        expect: ['a'.repeat(64)],
+      };
+      const honest = await monitorLog({ ...options, logUrl: log.url });
+      expect(honest.unexpected.map((r) => r.version)).toContain('4.0.0');
+      const lying = await monitorLog({
+        ...options,
+        logUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      });
+      expect(lying.unexpected.map((r) => r.logIndex)).toEqual(
+        expect.arrayContaining(honest.unexpected.map((r) => r.logIndex)),
+      );
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('trustedRootForLogs equals what the log exports', () => {
