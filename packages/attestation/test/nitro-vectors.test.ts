@@ -156,6 +156,25 @@ describe('nitro/valid', () => {
       verifyNitroDocument(doc(), at({ expectedReportData: new Uint8Array(64) })),
       'ATTESTATION_BINDING_MISMATCH',
     );
+    // an expectedUserData policy value never replaces the protocol binding: both are checked
+    await expectCode(
+      verifyNitroDocument(
+        doc(),
+        at({ expectedUserData: hex(f['userData'] as string), expectedReportData: new Uint8Array(64) }),
+      ),
+      'ATTESTATION_BINDING_MISMATCH',
+    );
+    await expectCode(
+      verifyEvidence(
+        { platform: 'nitro', evidence: doc() },
+        {
+          at: new Date(valid.at),
+          expectedReportData: new Uint8Array(64),
+          nitro: { expectedUserData: hex(f['userData'] as string) },
+        },
+      ),
+      'ATTESTATION_BINDING_MISMATCH',
+    );
   });
 
   test('the COSE envelope is untagged ES384 with an empty unprotected header', () => {

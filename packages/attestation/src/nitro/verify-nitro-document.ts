@@ -36,7 +36,7 @@ export interface NitroPolicy {
   expectedNonce?: Uint8Array;
   /** The `public_key` the document must carry (the enclave's HPKE public key). Default: not checked. */
   expectedPublicKey?: Uint8Array;
-  /** The `user_data` the document must carry. Default: the `expectedReportData` binding, when given. */
+  /** The `user_data` the document must carry. Default: not checked. Checked in addition to (never instead of) `expectedReportData`. */
   expectedUserData?: Uint8Array;
 }
 
@@ -233,12 +233,20 @@ async function verifyNitro(
     'ATTESTATION_BINDING_MISMATCH',
     'the document public_key is not the key the server offered: a relay swapped the key',
   );
+  // Both are checked when both are given: an expectedUserData must never stand in for the binding.
   field(
     'binding.userData',
     doc.userData,
-    options.expectedUserData ?? options.expectedReportData,
+    options.expectedReportData,
     'ATTESTATION_BINDING_MISMATCH',
     'user_data does not bind this nonce and this public key: replayed evidence or a relay that swapped the key',
+  );
+  field(
+    'nitro.userData',
+    doc.userData,
+    options.expectedUserData,
+    'ATTESTATION_BINDING_MISMATCH',
+    'user_data is not the value the policy expects',
   );
 
   const pcrs: Record<number, string> = {};
