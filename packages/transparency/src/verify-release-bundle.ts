@@ -302,8 +302,15 @@ function checkEntry(
   if (Number(entry.integratedTime) * 1000 > at.getTime() + 5 * 60_000) {
     fail('TRANSPARENCY_NOT_IN_LOG', `log entry ${index} claims to be integrated in the future`);
   }
-  // the signed entry timestamp (a promise of inclusion), when present, must be the log's
-  if (entry.inclusionPromise) {
+  // the signed entry timestamp is what makes integratedTime (checked against `at`, returned to the
+  // caller) the log's word rather than the bundle's: required, and the log's
+  if (!entry.inclusionPromise) {
+    fail(
+      'TRANSPARENCY_UNTRUSTED_LOG_KEY',
+      `log entry ${index} carries no signed entry timestamp: its integration time is not the log's`,
+    );
+  }
+  {
     const payloadJson = {
       body: entry.canonicalizedBody.toString('base64'),
       integratedTime: Number(entry.integratedTime),
@@ -314,7 +321,7 @@ function checkEntry(
       !safeVerify(
         Buffer.from(json.canonicalize(payloadJson), 'utf8'),
         log.key,
-        entry.inclusionPromise.signedEntryTimestamp,
+        (entry.inclusionPromise as NonNullable<typeof entry.inclusionPromise>).signedEntryTimestamp,
       )
     ) {
       fail(

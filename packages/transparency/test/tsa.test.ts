@@ -68,6 +68,22 @@ describe('RFC 3161 timestamps (mock TSA)', () => {
       identity: { kind: 'key', publicKey: key.publicKeyPem },
     });
     expect(release.statement.predicate.app).toBe('transcriber');
+    // with a TSA timestamp sigstore-js no longer needs the signed entry timestamp; without it the
+    // entry's integratedTime is anyone's word: stripping the SET and back-dating the entry must fail
+    const backdated = structuredClone(bundle);
+    const entry = backdated.verificationMaterial.tlogEntries[0] as {
+      inclusionPromise?: unknown;
+      integratedTime: string;
+    };
+    delete entry.inclusionPromise;
+    entry.integratedTime = '1000';
+    const unsigned = await verifyReleaseBundle(backdated, {
+      trustedRoot,
+      identity: { kind: 'key', publicKey: key.publicKeyPem },
+      at: new Date(2000_000),
+    }).catch((e: unknown) => e);
+    expect(unsigned).toBeInstanceOf(TransparencyError);
+    expect((unsigned as TransparencyError).code).toBe('TRANSPARENCY_UNTRUSTED_LOG_KEY');
     // a timestamp from an authority the TrustedRoot does not pin fails closed
     const err = await verifyReleaseBundle(bundle, {
       trustedRoot: base,
