@@ -167,10 +167,10 @@ export async function verifyReleaseBundle(
     let cert: X509Certificate;
     try {
       cert = X509Certificate.parse(Buffer.from(certBytes as Uint8Array));
+      signerKey = createPublicKey({ key: cert.publicKey, format: 'der', type: 'spki' });
     } catch (cause) {
       return fail('TRANSPARENCY_MALFORMED_BUNDLE', 'the signing certificate does not parse', cause);
     }
-    signerKey = createPublicKey({ key: cert.publicKey, format: 'der', type: 'spki' });
     signerName = cert.subjectAltName ?? '';
     if (!safeVerify(pae, signerKey, signature)) {
       fail(
@@ -426,7 +426,12 @@ function sigstoreVerify(parsed: BundleLatest, options: VerifyReleaseOptions, sig
       const code = SIGSTORE_ERROR_CODES[err.code] ?? 'TRANSPARENCY_MALFORMED_BUNDLE';
       fail(code, `sigstore-js rejected the bundle (${err.code}): ${err.message}`, err);
     }
-    throw err;
+    // anything else (its ASN.1 parser on a garbage timestamp, …) is still a verdict on the bundle
+    fail(
+      'TRANSPARENCY_MALFORMED_BUNDLE',
+      `sigstore-js could not read the bundle: ${(err as Error)?.message}`,
+      err,
+    );
   }
 }
 
@@ -516,7 +521,8 @@ function parseLoggedBody(entry: TransparencyLogEntry): {
   spec?: unknown;
 } {
   try {
-    return JSON.parse(entry.canonicalizedBody.toString('utf8')) as {
+    // `null` parses too: an object is what the checks below read
+    return (JSON.parse(entry.canonicalizedBody.toString('utf8')) ?? {}) as {
       kind?: unknown;
       apiVersion?: unknown;
       spec?: unknown;

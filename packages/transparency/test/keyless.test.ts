@@ -95,6 +95,18 @@ describe('keyless signing and identity policies (mock Fulcio)', () => {
     expect(await code(verify(suffix, exactSan(SAN)))).toBe('TRANSPARENCY_WRONG_IDENTITY');
   });
 
+  it('answers a certificate whose key is not a curve point with a TransparencyError (mock Fulcio)', async () => {
+    const broken = structuredClone(bundle);
+    const material = broken.verificationMaterial.certificate as { rawBytes: string };
+    const der = Buffer.from(material.rawBytes, 'base64');
+    const prefix = Buffer.from('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgA=', 'base64');
+    const at = der.indexOf(prefix) + prefix.length;
+    expect(at).toBeGreaterThan(prefix.length);
+    der[at + 64] = (der[at + 64] as number) ^ 0x01; // y no longer on the curve
+    material.rawBytes = der.toString('base64');
+    expect(await code(verify(broken, exactSan(SAN)))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
+  });
+
   it('rejects another issuer and another SAN (mock Fulcio)', async () => {
     const otherIssuer = await sign(SAN, 'https://accounts.example.com');
     expect(await code(verify(otherIssuer, exactSan(SAN)))).toBe('TRANSPARENCY_WRONG_IDENTITY');

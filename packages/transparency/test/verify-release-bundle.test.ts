@@ -217,6 +217,22 @@ describe('verifyReleaseBundle', () => {
     expect(await rejection(verifyWith(null))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
   });
 
+  it('answers attacker-shaped bundles with a TransparencyError, never another exception', async () => {
+    // a logged body that is JSON null
+    const nullBody = clone(bundle);
+    (nullBody.verificationMaterial.tlogEntries[0] as { canonicalizedBody: string }).canonicalizedBody =
+      Buffer.from('null').toString('base64');
+    expect(await rejection(verifyWith(nullBody))).toBe('TRANSPARENCY_NOT_IN_LOG');
+    // an RFC 3161 timestamp that is not DER (sigstore-js throws its ASN.1 parser's error)
+    const badTimestamp = clone(bundle) as SigstoreBundleJson & {
+      verificationMaterial: { timestampVerificationData?: unknown };
+    };
+    badTimestamp.verificationMaterial.timestampVerificationData = {
+      rfc3161Timestamps: [{ signedTimestamp: Buffer.from('not DER').toString('base64') }],
+    };
+    expect(await rejection(verifyWith(badTimestamp))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
+  });
+
   it('remembers checkpoints: a growing log is accepted, a forked one is rejected (TRANSPARENCY_LOG_FORK)', async () => {
     // log B: a copy of log A's keys (same origin, same key) with a different history
     const bDir = join(dir.path, 'log-b');
