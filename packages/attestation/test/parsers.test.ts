@@ -21,6 +21,7 @@ import { parseSnpReport, SNP_REPORT_LENGTH } from '../src/sev-snp/parse-snp-repo
 import { parseThimCollateral } from '../src/sev-snp/parse-thim-collateral.js';
 import { decodeTcb, productFromCpuid, tcbHex } from '../src/sev-snp/snp-product.js';
 import { verifySnpEvidence } from '../src/sev-snp/verify-snp-report.js';
+import { encodeSimulatedReportBody } from '../src/simulated/simulated-report.js';
 import { verifyEvidence } from '../src/verify-evidence.js';
 import { parseCertificate } from '../src/x509/parse-certificate.js';
 import { readDer } from '../src/x509/read-der.js';
@@ -271,6 +272,35 @@ describe('verifyEvidence dispatch', () => {
     await expect(verifyEvidence({ platform: 'tdx', evidence: new Uint8Array(10) })).rejects.toMatchObject({
       code: 'ATTESTATION_UNSUPPORTED',
     });
+  });
+
+  test('simulated evidence: every rejection is an AttestationError whose last check failed', async () => {
+    // A root WebCrypto cannot import as P-256 (here P-384), and a root that is not base64.
+    const p384 = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign']);
+    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', p384.publicKey));
+    const evidence = new Uint8Array(228);
+    evidence.set(
+      encodeSimulatedReportBody({
+        debug: false,
+        timestamp: new Date(),
+        measurement: new Uint8Array(48),
+        reportData: new Uint8Array(64),
+        signerKeyId: sha256(spki),
+      }),
+    );
+    const cases: [Uint8Array, string[]][] = [
+      [evidence, [bytesToBase64(spki)]],
+      [evidence, ['not base64!']],
+      [evidence.subarray(0, 100), []],
+    ];
+    for (const [bytes, simulatorRoots] of cases) {
+      const err = await verifyEvidence(
+        { platform: 'simulated', evidence: bytes },
+        { allowSimulated: true, simulatorRoots },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AttestationError);
+      expect((err as AttestationError).checks.at(-1)?.ok).toBe(false);
+    }
   });
 
   test('the top-level allowDebug reaches the platform verifiers, and a debug report is refused without it', async () => {

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AttestationError, CheckList } from '../attestation-error.js';
+import { AttestationError, CheckList, runChecks } from '../attestation-error.js';
 import { base64ToBytes } from '../base64.js';
 import { bytesEqual, toHex } from '../bytes.js';
 import type { VerificationReport } from '../verification-report.js';
@@ -26,8 +26,18 @@ export async function verifySimulatedEvidence(
   evidence: Uint8Array,
   policy: SimulatedPolicy,
 ): Promise<VerificationReport> {
-  const at = policy.at ?? new Date();
   const checks = new CheckList();
+  // As the hardware verifiers: whatever goes wrong (a root WebCrypto refuses, a bad root encoding)
+  // leaves as an AttestationError whose last check failed, never as another exception.
+  return runChecks(checks, 'simulated.evidence', () => verifySimulated(evidence, policy, checks));
+}
+
+async function verifySimulated(
+  evidence: Uint8Array,
+  policy: SimulatedPolicy,
+  checks: CheckList,
+): Promise<VerificationReport> {
+  const at = policy.at ?? new Date();
   const report = parseSimulatedReport(evidence);
   checks.pass('simulated.layout', { found: `version ${report.version}` });
 
