@@ -46,6 +46,29 @@ describe('the embedded log server', () => {
     expect((await fetch(`${log.url}/nope`)).status).toBe(404);
   });
 
+  it('refuses a dsse entry whose verifiers × signatures would cost minutes of signature checks', async () => {
+    // every signature is tried against every verifier: a 128 KiB request could ask for ~10^5 ECDSA checks
+    const pem = () =>
+      Buffer.from(
+        generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }),
+      ).toString('base64');
+    const manyVerifiers = dsseEntry();
+    const v = manyVerifiers.spec.proposedContent.verifiers;
+    v.unshift(...Array.from({ length: 40 }, pem));
+    expect((await post(log.url, manyVerifiers)).json).toMatchObject({
+      code: 400,
+      error: 'LOG_MALFORMED_ENTRY',
+    });
+    const manySignatures = dsseEntry();
+    const envelope = JSON.parse(manySignatures.spec.proposedContent.envelope);
+    envelope.signatures = Array.from({ length: 40 }, () => envelope.signatures[0]);
+    manySignatures.spec.proposedContent.envelope = JSON.stringify(envelope);
+    expect((await post(log.url, manySignatures)).json).toMatchObject({
+      code: 400,
+      error: 'LOG_MALFORMED_ENTRY',
+    });
+  });
+
   it('answers 201 with a verifiable inclusion proof and signed checkpoint, and 409 for a duplicate', async () => {
     const proposed = hashedRekord();
     const created = await post(log.url, proposed);

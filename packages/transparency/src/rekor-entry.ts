@@ -13,6 +13,9 @@ export interface CanonicalEntry {
   kind: 'hashedrekord' | 'dsse';
 }
 
+/** Most verifiers, and most signatures, a dsse entry may carry (a release has one of each). */
+const MAX_DSSE_KEYS = 16;
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -78,6 +81,9 @@ function dsse(spec: JsonObject): CanonicalEntry {
   const verifiers = proposed['verifiers'];
   if (!Array.isArray(verifiers) || verifiers.length === 0)
     malformed('spec.proposedContent.verifiers must list at least one key');
+  // each signature is tried against each verifier: bound the product, or one request stalls the log
+  if (verifiers.length > MAX_DSSE_KEYS)
+    malformed(`spec.proposedContent.verifiers lists ${verifiers.length} keys; the limit is ${MAX_DSSE_KEYS}`);
   const keys = (verifiers as Json[]).map((v, i) => ({
     b64: string(v, `verifiers[${i}]`),
     key: verifierKey(string(v, `verifiers[${i}]`)),
@@ -93,6 +99,8 @@ function dsse(spec: JsonObject): CanonicalEntry {
   const payload = base64(string(envelope['payload'], 'envelope.payload'), 'envelope.payload');
   const sigs = envelope['signatures'];
   if (!Array.isArray(sigs) || sigs.length === 0) malformed('envelope.signatures must not be empty');
+  if (sigs.length > MAX_DSSE_KEYS)
+    malformed(`envelope.signatures holds ${sigs.length} signatures; the limit is ${MAX_DSSE_KEYS}`);
   const pae = preAuthEncoding(payloadType, payload);
   // Rekor dsse 0.0.1: every signature must verify with one of the verifiers; record the pairs
   const signatures = (sigs as Json[]).map((s, i) => {
