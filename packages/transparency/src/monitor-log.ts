@@ -168,6 +168,7 @@ function identityMatcher(identity: MonitorOptions['identity']): (pem: string) =>
   }
   let pattern: RegExp;
   try {
+    new RegExp(identity.san); // must stand alone, not only once wrapped (see compileSanPattern)
     pattern = new RegExp(`^(?:${identity.san})$`);
   } catch (cause) {
     throw new TransparencyError('TRANSPARENCY_BAD_POLICY', `invalid SAN pattern: ${identity.san}`, { cause });

@@ -248,6 +248,8 @@ export async function verifyReleaseBundle(
 /** `^(?:san)$`: the pinned SAN pattern, matched against the whole SAN. */
 function compileSanPattern(san: string): RegExp {
   try {
+    // the pattern must stand alone: "x)|(?:.*" would compile only once wrapped, and unanchored
+    new RegExp(san);
     return new RegExp(`^(?:${san})$`);
   } catch (cause) {
     return fail(

@@ -107,6 +107,14 @@ describe('keyless signing and identity policies (mock Fulcio)', () => {
     expect(await code(verify(broken, exactSan(SAN)))).toBe('TRANSPARENCY_MALFORMED_BUNDLE');
   });
 
+  it('refuses a SAN pattern that would close the anchoring group itself (mock Fulcio)', async () => {
+    // wrapped as ^(?:x)|(?:.*)$, this pattern would match every SAN
+    expect(await code(verify(bundle, 'x)|(?:.*'))).toBe('TRANSPARENCY_BAD_POLICY');
+    await expect(
+      monitorLog({ logUrl: log.url, trustedRoot, identity: { kind: 'keyless', san: 'x)|(?:.*' } }),
+    ).rejects.toMatchObject({ code: 'TRANSPARENCY_BAD_POLICY' });
+  });
+
   it('rejects another issuer and another SAN (mock Fulcio)', async () => {
     const otherIssuer = await sign(SAN, 'https://accounts.example.com');
     expect(await code(verify(otherIssuer, exactSan(SAN)))).toBe('TRANSPARENCY_WRONG_IDENTITY');
