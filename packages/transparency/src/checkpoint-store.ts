@@ -83,6 +83,11 @@ export async function observeCheckpoint(
     return;
   }
   const [older, newer] = seen.size < current.size ? [seen, current] : [current, seen];
+  // the empty tree is a prefix of every tree (RFC 9162 §2.1.4): nothing to fetch, and logs refuse firstSize=0
+  if (older.size === 0) {
+    if (current.size > seen.size) await store.set(key, current);
+    return;
+  }
   if (!fetchConsistency) {
     throw new TransparencyError(
       'TRANSPARENCY_CONSISTENCY_UNAVAILABLE',

@@ -349,6 +349,27 @@ describe('verifyReleaseBundle', () => {
     }
   });
 
+  it('monitorLog with a checkpoint store: a log first seen empty can grow (RFC 9162: size 0 is a prefix of all)', async () => {
+    const empty = await startLogServer({ dataDir: join(dir.path, 'log-empty') });
+    try {
+      const options = {
+        logUrl: empty.url,
+        trustedRoot: await fetchLogTrustedRoot(empty.url),
+        identity: { kind: 'key', publicKey } as const,
+        expect: ['a'.repeat(64)],
+        checkpoints: new MemoryCheckpointStore(),
+      };
+      expect((await monitorLog(options)).treeSize).toBe(0);
+      await signRelease(releaseStatement('1.0.0'), {
+        signer: { kind: 'key', keyFile },
+        log: { url: empty.url },
+      });
+      expect((await monitorLog(options)).treeSize).toBe(1);
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('trustedRootForLogs equals what the log exports', () => {
     expect(trustedRootForLogs([{ origin: log.origin, publicKeyPem: log.publicKeyPem }])).toEqual(trustedRoot);
   });
