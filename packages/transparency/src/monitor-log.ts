@@ -1,7 +1,12 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { type CheckpointStore, fetchConsistencyFrom, observeCheckpoint } from './checkpoint-store.js';
+import {
+  type CheckpointStore,
+  checkpointStoreKey,
+  fetchConsistencyFrom,
+  observeCheckpoint,
+} from './checkpoint-store.js';
 import { keyIdOf } from './key-file.js';
 import { bytesEqual, hashLeaf } from './merkle-hash.js';
 import { MerkleTree, TILE_WIDTH } from './merkle-tree.js';
@@ -71,6 +76,14 @@ export async function monitorLog(
   }
   const logId = createHash('sha256').update(spki).digest('hex');
   if (options.checkpoints) {
+    // an older checkpoint is consistent, but listing only its entries would hide every later one
+    const seen = await options.checkpoints.get(checkpointStoreKey(checkpoint.origin, logId));
+    if (seen && seen.size > checkpoint.size) {
+      throw new TransparencyError(
+        'TRANSPARENCY_LOG_FORK',
+        `log ${checkpoint.origin} serves size ${checkpoint.size}, but size ${seen.size} was seen before: it rolled back`,
+      );
+    }
     await observeCheckpoint(
       options.checkpoints,
       { origin: checkpoint.origin, logId },

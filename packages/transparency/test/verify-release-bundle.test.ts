@@ -370,6 +370,37 @@ describe('verifyReleaseBundle', () => {
     }
   });
 
+  it('monitorLog with a checkpoint store refuses a log that rolls back to an older checkpoint to hide entries', async () => {
+    const oldNote = await (await fetch(`${log.url}/checkpoint`)).text();
+    const store = new MemoryCheckpointStore();
+    await signRelease(releaseStatement('5.0.0', '6'.repeat(64)), {
+      signer: { kind: 'key', keyFile },
+      log: { url: log.url },
+    });
+    const options = {
+      trustedRoot,
+      identity: { kind: 'key', publicKey } as const,
+      expect: ['a'.repeat(64)],
+      checkpoints: store,
+    };
+    const current = await monitorLog({ ...options, logUrl: log.url });
+    expect(current.unexpected.map((r) => r.version)).toContain('5.0.0');
+    // the same log, answering /checkpoint with the one it signed before the surprise release
+    const proxy = createServer(async (req, res) => {
+      if (req.url === '/checkpoint') return void res.writeHead(200).end(oldNote);
+      const upstream = await fetch(`${log.url}${req.url}`);
+      res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? '' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const logUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      expect(await rejection(monitorLog({ ...options, logUrl }))).toBe('TRANSPARENCY_LOG_FORK');
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
   it('trustedRootForLogs equals what the log exports', () => {
     expect(trustedRootForLogs([{ origin: log.origin, publicKeyPem: log.publicKeyPem }])).toEqual(trustedRoot);
   });
