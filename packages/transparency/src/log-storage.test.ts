@@ -143,6 +143,29 @@ describe('LogStorage crash recovery', () => {
     }
   });
 
+  it('refuses to start, without truncating anything, when a record it signed is damaged and the index is lost', async () => {
+    await filled(20);
+    const before = statSync(join(dir.path, 'entries.log')).size;
+    const fd = openSync(join(dir.path, 'entries.log'), 'r+');
+    writeSync(fd, Buffer.from('X'), 0, 1, 5 * 44 + 25); // bit rot in record 5 of 20
+    closeSync(fd);
+    truncateSync(join(dir.path, 'entries.idx'), 0);
+    expect(() => LogStorage.open(dir.path)).toThrow(expect.objectContaining({ code: 'LOG_STORAGE_CORRUPT' }));
+    // records 6..19 are intact and signed: recovery must leave them for a human, not cut them off
+    expect(statSync(join(dir.path, 'entries.log')).size).toBe(before);
+  });
+
+  it('does not follow index entries that point backwards (a zero-filled index tail after power loss)', async () => {
+    await filled(20);
+    const fd = openSync(join(dir.path, 'entries.idx'), 'r+');
+    writeSync(fd, Buffer.alloc(4 * 8), 0, 4 * 8, 16 * 8);
+    closeSync(fd);
+    const s = LogStorage.open(dir.path);
+    expect(s.size).toBe(20);
+    expect(Buffer.from(s.readEntry(19).attestation).toString()).toBe('att-19');
+    s.close();
+  });
+
   it('refuses to start when entries it signed are gone', async () => {
     await filled(20);
     truncateSync(join(dir.path, 'entries.log'), 10 * 44);

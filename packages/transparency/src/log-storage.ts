@@ -281,7 +281,10 @@ export class LogStorage {
     let n = Math.floor(indexSize / 8);
     let end = 0;
     while (n > 0) {
-      const rec = this.readRecordAt(this.offsetOf(n - 1));
+      // offsets only grow: a zero-filled tail (power loss) points back at record 0, which checks
+      const offset = this.offsetOf(n - 1);
+      const plausible = n === 1 ? offset === 0 : offset > this.offsetOf(n - 2);
+      const rec = plausible ? this.readRecordAt(offset) : undefined;
       if (rec) {
         end = rec.end;
         break;
@@ -303,16 +306,15 @@ export class LogStorage {
       writeAll(this.indexFd, b, n * 8);
       n += newOffsets.length;
     }
-    // 3. a partial trailing record was never acknowledged: drop it
-    ftruncateSync(this.entriesFd, end);
     this.entriesEnd = end;
     this.count = n;
     this.reconcileHashes(n);
-    // 4. the last checkpoint this log signed must still be a prefix of what is on disk
+    // 3. the last checkpoint this log signed must still be a prefix of what is on disk
     const signed = this.lastCheckpoint();
     if (signed !== undefined && !this.matchesCheckpoint(signed)) {
       this.rebuildHashes(n);
       if (!this.matchesCheckpoint(signed)) {
+        // entries.log is left as it is: what follows a damaged record may be signed entries
         throw new TransparencyError(
           'LOG_STORAGE_CORRUPT',
           `the log's entries in ${this.dataDir} do not reproduce the last checkpoint it signed; refusing to start ` +
@@ -320,6 +322,8 @@ export class LogStorage {
         );
       }
     }
+    // 4. only then: a partial trailing record was never acknowledged, drop it
+    ftruncateSync(this.entriesFd, end);
     this.reconcileBuckets(n);
   }
 
