@@ -60,6 +60,38 @@ export async function observeCheckpoint(
   fetchConsistency?: FetchConsistency,
 ): Promise<void> {
   const key = checkpointStoreKey(log.origin, log.logId);
+  // one observation per store and log at a time: two concurrent ones would both read the same
+  // remembered checkpoint, and two forks verified at once would both be accepted
+  let byKey = inFlight.get(store);
+  if (!byKey) {
+    byKey = new Map();
+    inFlight.set(store, byKey);
+  }
+  const run = (byKey.get(key) ?? Promise.resolve()).then(() =>
+    observeLocked(store, key, log, checkpoint, note, fetchConsistency),
+  );
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  byKey.set(key, settled);
+  try {
+    await run;
+  } finally {
+    if (byKey.get(key) === settled) byKey.delete(key);
+  }
+}
+
+const inFlight = new WeakMap<CheckpointStore, Map<string, Promise<void>>>();
+
+async function observeLocked(
+  store: CheckpointStore,
+  key: string,
+  log: { origin: string; logId: string },
+  checkpoint: Checkpoint,
+  note: string,
+  fetchConsistency?: FetchConsistency,
+): Promise<void> {
   const seen = await store.get(key);
   const current: RememberedCheckpoint = {
     origin: checkpoint.origin,

@@ -261,6 +261,17 @@ describe('verifyReleaseBundle', () => {
         'TRANSPARENCY_LOG_FORK',
       );
 
+      // two verifications at once must not both read "nothing remembered" and accept both histories
+      const racing = new MemoryCheckpointStore();
+      const outcomes = await Promise.allSettled([
+        verifyWith(later, { checkpoints: racing, fetchConsistency }),
+        verifyWith(forkBundle, { checkpoints: racing, fetchConsistency }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+      expect(((outcomes[1] as PromiseRejectedResult).reason as TransparencyError).code).toBe(
+        'TRANSPARENCY_LOG_FORK',
+      );
+
       // same size, different roots: a fork without any proof needed; and the file store persists it
       const file = new FileCheckpointStore(join(dir.path, 'checkpoints.json'));
       await verifyWith(bundle, { checkpoints: file });
