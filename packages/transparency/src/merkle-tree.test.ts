@@ -136,6 +136,31 @@ describe('MerkleTree (RFC 9162 §2.1) against the naive reference', () => {
     expect(hex([tiled.tileHashes(0, 256, 256)])).toEqual(hex([big.tree.tileHashes(0, 256, 256)]));
   });
 
+  it('verifies consistency from sizes just below a large power of two (Math.log2 rounds 2^49 − 1 to 49)', () => {
+    // a huge tree of identical leaves: every complete node at level k is the same hash, so a storage
+    // that answers any index with it gives real roots and proofs in O(log n)
+    const levels = [hashLeaf(leafData(0))];
+    for (let k = 1; k <= 60; k++)
+      levels.push(hashChildren(levels[k - 1] as Uint8Array, levels[k - 1] as Uint8Array));
+    const size = 2 ** 50;
+    const tree = new MerkleTree({
+      count: (level) => Math.floor(size / 2 ** level),
+      read: (level, _index, n) => {
+        const out = new Uint8Array(n * 32);
+        for (let i = 0; i < n; i++) out.set(levels[level] as Uint8Array, i * 32);
+        return out;
+      },
+      append: () => {
+        throw new Error('read-only');
+      },
+    });
+    for (const m of [2 ** 49 - 1, 2 ** 49 + 2 ** 48 - 1, 2 ** 50 - 5]) {
+      const n = Math.min(size, m + 3);
+      const proof = tree.consistencyProof(m, n);
+      expect(verifyConsistencyProof(m, n, tree.rootHash(m), tree.rootHash(n), proof)).toBe(true);
+    }
+  });
+
   it('refuses proofs outside the tree', () => {
     expect(() => big.tree.inclusionProof(2000, 2000)).toThrow(RangeError);
     expect(() => big.tree.consistencyProof(5, 2001)).toThrow(RangeError);

@@ -56,5 +56,6 @@ export function verifyConsistencyProof(
 }
 
 function isPowerOfTwo(n: number): boolean {
-  return n > 0 && Number.isInteger(Math.log2(n));
+  // exact for every safe integer: Math.log2 alone rounds 2^49 − 1 up to 49
+  return n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 }
