@@ -150,6 +150,10 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
       expect(JSON.parse(bad.stdout).error.code).toBe('TRANSPARENCY_BAD_SIGNATURE');
       // no pinned signer: usage, exit 2
       expect(runCli(['release', 'verify', bundle, '--trusted-root', rootFile]).status).toBe(2);
+      // no pinned log key: usage, exit 2, unless the caller says it accepts fetching it now
+      const logArgs = ['--key', `${key}.pub`, '--log', log.info['url'] as string];
+      expect(runCli(['release', 'verify', bundle, ...logArgs]).status).toBe(2);
+      expect(runCli(['release', 'verify', bundle, ...logArgs, '--insecure-fetch-log-key']).status).toBe(0);
 
       // monitor: the one release is expected; a second, unexpected one makes it exit 1
       const monitorArgs = [

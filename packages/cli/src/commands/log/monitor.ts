@@ -9,7 +9,7 @@ export default class LogMonitor extends BaseCommand {
 
   static override examples = [
     '<%= config.bin %> log monitor --log http://127.0.0.1:3100 --key release.key.pub --trusted-root trusted-root.json --expect sha256:2c26b4…',
-    "<%= config.bin %> log monitor --log http://127.0.0.1:3100 --identity 'https://github\\.com/acme/.*' --issuer https://token.actions.githubusercontent.com --json",
+    "<%= config.bin %> log monitor --log http://127.0.0.1:3100 --identity 'https://github\\.com/acme/.*' --issuer https://token.actions.githubusercontent.com --trusted-root trusted-root.json --json",
   ];
 
   static override flags = {
@@ -24,8 +24,12 @@ export default class LogMonitor extends BaseCommand {
       multiple: true,
     }),
     'trusted-root': Flags.file({
-      description: "pinned Sigstore TrustedRoot JSON [default: the log's key, on first use]",
+      description: 'pinned Sigstore TrustedRoot JSON (from `blindbox log trusted-root`)',
       exists: true,
+    }),
+    'insecure-fetch-log-key': Flags.boolean({
+      description:
+        'without --trusted-root, trust the key the --log URL serves now (anyone answering that URL can then fake the log)',
     }),
     checkpoints: Flags.string({
       description: 'file remembering the last checkpoint, to detect a fork across runs',

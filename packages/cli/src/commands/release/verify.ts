@@ -39,10 +39,15 @@ export async function identityFromFlags(flags: {
   );
 }
 
-/** Reads a pinned TrustedRoot file, or (trust on first use) fetches the log's. */
+/**
+ * Reads the pinned TrustedRoot file. Fetching the log's key from `--log` at verification time lets
+ * whoever answers that URL impersonate the log, so it happens only with
+ * `--insecure-fetch-log-key`, whose name says what it gives up.
+ */
 export async function trustedRootFromFlags(flags: {
   'trusted-root'?: string;
   log?: string;
+  'insecure-fetch-log-key'?: boolean;
 }): Promise<unknown> {
   if (flags['trusted-root']) {
     try {
@@ -51,9 +56,9 @@ export async function trustedRootFromFlags(flags: {
       throw new UsageError(`cannot read the TrustedRoot ${flags['trusted-root']}: ${(err as Error).message}`);
     }
   }
-  if (flags.log) return fetchLogTrustedRoot(flags.log);
+  if (flags.log && flags['insecure-fetch-log-key']) return fetchLogTrustedRoot(flags.log);
   throw new UsageError(
-    'pass --trusted-root <file> (from `blindbox log trusted-root`), or --log <url> to trust the log on first use',
+    'pass --trusted-root <file> (pin once with `blindbox log trusted-root --log <url> > trusted-root.json`); --insecure-fetch-log-key with --log trusts whatever key that URL serves now',
   );
 }
 
@@ -81,8 +86,10 @@ export default class ReleaseVerify extends BaseCommand {
     }),
     issuer: Flags.string({ description: 'pinned OIDC issuer (exact)' }),
     'trusted-root': Flags.file({ description: 'pinned Sigstore TrustedRoot JSON', exists: true }),
-    log: Flags.string({
-      description: 'log URL for consistency proofs (and, without --trusted-root, its key on first use)',
+    log: Flags.string({ description: 'log URL for consistency proofs' }),
+    'insecure-fetch-log-key': Flags.boolean({
+      description:
+        'without --trusted-root, trust the key the --log URL serves now (anyone answering that URL can then fake the log)',
     }),
     checkpoints: Flags.string({
       description: "file remembering each log's last checkpoint, to detect a fork across runs",
