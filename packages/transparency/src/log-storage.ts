@@ -9,6 +9,8 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  renameSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -113,7 +115,6 @@ export class LogStorage {
   private readonly hashes: FileHashStorage;
   private readonly entriesFd: number;
   private readonly indexFd: number;
-  private readonly checkpointFd: number;
   private readonly bucketFds: number[] = [];
   private entriesEnd = 0;
   private count = 0;
@@ -122,7 +123,7 @@ export class LogStorage {
     mkdirSync(dataDir, { recursive: true });
     this.entriesFd = openReadWrite(join(dataDir, 'entries.log'));
     this.indexFd = openReadWrite(join(dataDir, 'entries.idx'));
-    this.checkpointFd = openReadWrite(join(dataDir, 'checkpoint'));
+    closeSync(openReadWrite(join(dataDir, 'checkpoint')));
     this.hashes = new FileHashStorage(join(dataDir, 'tiles'));
     this.tree = new MerkleTree(this.hashes);
     mkdirSync(join(dataDir, 'dedupe'), { recursive: true });
@@ -219,16 +220,16 @@ export class LogStorage {
    * losing this file on power loss only weakens the startup self-check.
    */
   saveCheckpoint(signedNote: string): void {
-    // one write syscall at offset 0, then truncate: kill -9 cannot tear it; a half-written file after
-    // power loss fails to parse and is ignored (the entries, not this file, are the source of truth)
-    const bytes = Buffer.from(signedNote, 'utf8');
-    writeAll(this.checkpointFd, bytes, 0);
-    ftruncateSync(this.checkpointFd, bytes.length);
+    // Write aside, then rename over: a kill at any point leaves the previous note or the new one,
+    // never a shorter note followed by the old tail (which would disable the startup self-check).
+    const tmp = join(this.dataDir, 'checkpoint.tmp');
+    writeFileSync(tmp, signedNote, 'utf8');
+    renameSync(tmp, join(this.dataDir, 'checkpoint'));
   }
 
   close(): void {
     this.hashes.close();
-    for (const fd of [this.entriesFd, this.indexFd, this.checkpointFd, ...this.bucketFds]) closeSync(fd);
+    for (const fd of [this.entriesFd, this.indexFd, ...this.bucketFds]) closeSync(fd);
     this.bucketFds.length = 0;
   }
 
