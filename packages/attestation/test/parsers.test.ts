@@ -23,7 +23,7 @@ import { decodeTcb, productFromCpuid, tcbHex } from '../src/sev-snp/snp-product.
 import { verifySnpEvidence } from '../src/sev-snp/verify-snp-report.js';
 import { encodeSimulatedReportBody } from '../src/simulated/simulated-report.js';
 import { verifyEvidence } from '../src/verify-evidence.js';
-import { parseCertificate } from '../src/x509/parse-certificate.js';
+import { decodePemCertificates, parseCertificate } from '../src/x509/parse-certificate.js';
 import { readDer } from '../src/x509/read-der.js';
 import { verifyCertificateChain } from '../src/x509/verify-certificate-chain.js';
 import { expected, hex, vector, vectorText } from './vectors.js';
@@ -242,6 +242,42 @@ describe('strict DER and CBOR', () => {
       expect(() => decodeCbor(new Uint8Array(bad), 't'), JSON.stringify(bad)).toThrow(AttestationError);
     }
     expect(encodeHead(2, 300)).toEqual(new Uint8Array([0x59, 0x01, 0x2c]));
+  });
+});
+
+describe('PEM collateral from the envelope', () => {
+  const begin = '-----BEGIN CERTIFICATE-----';
+  test('decodes blocks in order and ignores an unterminated one', () => {
+    const der = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])];
+    const pem = `x${der.map((d) => `${begin}\n${bytesToBase64(d)}\n-----END CERTIFICATE-----\n`).join('')}${begin}AAAA`;
+    expect(decodePemCertificates(pem)).toEqual(der);
+  });
+
+  test('a few MB of BEGIN markers without END (a hostile certChain) take linear time', {
+    timeout: 2000,
+  }, async () => {
+    const pem = begin.repeat(100_000);
+    expect(decodePemCertificates(pem)).toEqual([]);
+    await expect(
+      verifyEvidence(
+        { platform: 'sev-snp', evidence: milanReport(), collateral: { certChain: pem } },
+        { at: new Date(milan.at) },
+      ),
+    ).rejects.toMatchObject({ code: 'ATTESTATION_MALFORMED_EVIDENCE' });
+  });
+
+  test('a long run of "=" inside base64 collateral is refused in linear time', {
+    timeout: 2000,
+  }, async () => {
+    const hostile = `${'='.repeat(200_000)}A`;
+    expect(() => base64ToBytes(hostile)).toThrow(TypeError);
+    expect(base64ToBytes('AQI=')).toEqual(new Uint8Array([1, 2]));
+    await expect(
+      verifyEvidence(
+        { platform: 'sev-snp', evidence: milanReport(), collateral: { vcek: hostile } },
+        { at: new Date(milan.at) },
+      ),
+    ).rejects.toMatchObject({ code: 'ATTESTATION_MALFORMED_EVIDENCE' });
   });
 });
 

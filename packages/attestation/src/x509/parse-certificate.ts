@@ -173,13 +173,21 @@ export function parseCertificate(der: Uint8Array): Certificate {
 /** Certificates of a PEM text (one or more `CERTIFICATE` blocks), in order. */
 export function decodePemCertificates(pem: string): Uint8Array[] {
   const out: Uint8Array[] = [];
-  const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
-  for (const m of pem.matchAll(re)) {
+  // indexOf, not a lazy regex: the regex rescans to the end after every unterminated BEGIN, which
+  // is quadratic in the length of a hostile collateral string (minutes of blocked event loop).
+  const begin = '-----BEGIN CERTIFICATE-----';
+  const end = '-----END CERTIFICATE-----';
+  for (let from = 0; ; ) {
+    const b = pem.indexOf(begin, from);
+    if (b < 0) break;
+    const e = pem.indexOf(end, b + begin.length);
+    if (e < 0) break;
     try {
-      out.push(base64ToBytes((m[1] ?? '').replace(/\s+/g, '')));
+      out.push(base64ToBytes(pem.slice(b + begin.length, e).replace(/\s+/g, '')));
     } catch {
       throw bad('PEM block is not base64');
     }
+    from = e + end.length;
   }
   return out;
 }
