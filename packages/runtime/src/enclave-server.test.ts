@@ -194,3 +194,37 @@ describe('enclave server', () => {
     expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
   });
 });
+
+describe('CORS, for web pages that call the enclave from their visitors’ browsers', () => {
+  it('answers preflights and marks responses only for allowed origins', async () => {
+    const s = await startEnclaveServer({
+      manifest,
+      instance: new Echo(),
+      provider: echoProvider,
+      port: 0,
+      corsOrigins: ['https://clinic.example'],
+    });
+    try {
+      const preflight = await fetch(new URL(CALL_PATH, s.url), {
+        method: 'OPTIONS',
+        headers: { origin: 'https://clinic.example', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://clinic.example');
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+      const other = await fetch(new URL(CALL_PATH, s.url), {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      expect(other.status).toBe(405);
+      // The default server (no corsOrigins) never adds CORS headers.
+      const none = await fetch(new URL(HEALTH_PATH, server.url), {
+        headers: { origin: 'https://clinic.example' },
+      });
+      expect(none.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await s.close(100);
+    }
+  });
+});

@@ -40,6 +40,12 @@ export interface EnclaveServerOptions {
   log?: CallLogger;
   /** The HPKE key; default: a fresh one, generated inside the enclave and never written anywhere. */
   key?: ServerKey;
+  /**
+   * Web origins allowed to call from a browser (CORS), or `'*'`. Default: none. The protocol does not
+   * rely on the origin for security (every call is sealed to an attested key, no cookies are used);
+   * this only decides which web pages may use the enclave from their visitors' browsers.
+   */
+  corsOrigins?: readonly string[] | '*';
 }
 
 /** A running enclave server. */
@@ -72,6 +78,16 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (cors(req, res) && req.method === 'OPTIONS') {
+      // CORS preflight (Fetch standard §3.2.2): our POSTs carry a non-safelisted content type.
+      res.writeHead(204, {
+        'access-control-allow-methods': path === HEALTH_PATH ? 'GET' : 'POST',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
     if (path === HEALTH_PATH) {
       if (req.method !== 'GET') return plain(res, 405, 'GET');
       return json(res, 200, {
@@ -159,6 +175,17 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     res.setHeader('cache-control', 'no-store');
     res.writeHead(200);
     res.end(sealed);
+  }
+
+  /** Adds CORS headers when the request's Origin is allowed; returns whether it was. */
+  function cors(req: IncomingMessage, res: ServerResponse): boolean {
+    const origin = req.headers.origin;
+    const allowed = options.corsOrigins;
+    if (!origin || !allowed) return false;
+    if (allowed !== '*' && !allowed.includes(origin)) return false;
+    res.setHeader('access-control-allow-origin', allowed === '*' ? '*' : origin);
+    res.setHeader('vary', 'origin');
+    return true;
   }
 
   await new Promise<void>((resolve, reject) => {

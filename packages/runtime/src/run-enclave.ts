@@ -24,7 +24,8 @@ export interface RunEnclaveOptions {
  * configfs-tsm exists), `BLINDBOX_CONFIGFS_TSM` (default /sys/kernel/config/tsm/report),
  * `BLINDBOX_PORT` or `PORT` (default 8080), `BLINDBOX_HOST` (default 0.0.0.0),
  * `BLINDBOX_RELEASE_FILE` (the signed release bundle to serve; not trusted by clients, only offered),
- * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_LOG=calls` (log outcome and duration per
+ * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_CORS_ORIGINS` (web origins allowed to call
+ * from browsers, comma-separated, or `*`; default none), `BLINDBOX_LOG=calls` (log outcome and duration per
  * call; never content or endpoint names, which the host operator must not learn).
  */
 export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveServer> {
@@ -48,6 +49,7 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
     port: Number(env.BLINDBOX_PORT ?? env.PORT ?? 8080),
     host: env.BLINDBOX_HOST ?? '0.0.0.0',
     maxBodyBytes: env.BLINDBOX_MAX_BODY_BYTES ? Number(env.BLINDBOX_MAX_BODY_BYTES) : undefined,
+    corsOrigins: parseCorsOrigins(env.BLINDBOX_CORS_ORIGINS),
     log: logCalls
       ? (e) =>
           process.stderr.write(
@@ -75,6 +77,15 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
 }
 
 const CONFIGFS_TSM = '/sys/kernel/config/tsm/report';
+
+function parseCorsOrigins(value: string | undefined): readonly string[] | '*' | undefined {
+  if (!value) return undefined;
+  if (value.trim() === '*') return '*';
+  return value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+}
 
 /**
  * `BLINDBOX_TEE` → provider. Unset: the simulator when started by `blindbox serve`, SEV-SNP when

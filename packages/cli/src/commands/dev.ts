@@ -23,6 +23,10 @@ export default class Dev extends BaseCommand {
     'sim-root': Flags.directory({
       description: 'simulator root key folder [default: ~/.config/blindbox/simulator]',
     }),
+    'cors-origin': Flags.string({
+      description: 'web origin allowed to call from browsers (repeatable; * for any)',
+      multiple: true,
+    }),
   };
 
   async run() {
@@ -48,7 +52,10 @@ export default class Dev extends BaseCommand {
           imageDir: join(outDir, 'image'),
           simRootDir: flags['sim-root'] ?? defaultSimRootDir(),
           port: flags.port,
-          env: { BLINDBOX_LOG: 'calls' },
+          env: {
+            BLINDBOX_LOG: 'calls',
+            ...(flags['cors-origin'] ? { BLINDBOX_CORS_ORIGINS: flags['cors-origin'].join(',') } : {}),
+          },
         });
         this.log(
           `serving at ${enclave.url} (simulated TEE, measurement ${enclave.measurement.slice(0, 16)}…)`,

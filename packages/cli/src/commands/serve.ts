@@ -39,6 +39,10 @@ export default class Serve extends BaseCommand {
       exists: true,
     }),
     'log-calls': Flags.boolean({ description: 'log each call outcome and duration (never content)' }),
+    'cors-origin': Flags.string({
+      description: 'web origin allowed to call from browsers (repeatable; * for any)',
+      multiple: true,
+    }),
   };
 
   async run() {
@@ -52,7 +56,10 @@ export default class Serve extends BaseCommand {
       port: flags.port,
       host: flags.host,
       ...(releaseFile ? { releaseFile } : {}),
-      ...(flags['log-calls'] ? { env: { BLINDBOX_LOG: 'calls' } } : {}),
+      env: {
+        ...(flags['log-calls'] ? { BLINDBOX_LOG: 'calls' } : {}),
+        ...(flags['cors-origin'] ? { BLINDBOX_CORS_ORIGINS: flags['cors-origin'].join(',') } : {}),
+      },
     });
     const info = {
       url: enclave.url,
