@@ -67,6 +67,22 @@ describe('blindbox build · serve · verify (the built binary)', () => {
     expect(JSON.parse(strict.stdout).error.code).toBe('ATTESTATION_SIMULATED_NOT_ALLOWED');
   });
 
+  it('the enclave does not outlive a serve killed with SIGKILL', async () => {
+    const doomed = await startCli(['serve', out, '--port', '0', '--json'], env);
+    const health = new URL('/.well-known/blindbox/v1/health', doomed.info.url);
+    expect((await fetch(health)).status).toBe(200);
+    doomed.child.kill('SIGKILL');
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      gone = await fetch(health).then(
+        () => false,
+        () => true,
+      );
+    }
+    expect(gone).toBe(true);
+  });
+
   it('exits 2 on usage errors', () => {
     expect(runCli(['verify'], env).status).toBe(2);
     expect(runCli(['serve', work], env).status).toBe(2);

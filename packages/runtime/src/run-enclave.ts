@@ -66,6 +66,8 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   if (process.send) {
+    // Started by the simulator: if it dies (even by SIGKILL), do not linger as an orphan on its port.
+    process.once('disconnect', stop);
     const ready: SimulatorMessage = { type: 'blindbox-sim/ready', url: server.url, port: server.port };
     process.send(ready);
   } else {

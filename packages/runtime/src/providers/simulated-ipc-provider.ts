@@ -15,6 +15,7 @@ export type SimulatorMessage =
 export class SimulatedIpcProvider implements AttestationProvider {
   readonly platform: Platform = 'simulated';
   #nextId = 1;
+  #disconnected = false;
   readonly #pending = new Map<number, { resolve(e: ProvidedEvidence): void; reject(e: Error): void }>();
 
   constructor(private readonly channel: NodeJS.Process = process) {
@@ -24,6 +25,14 @@ export class SimulatedIpcProvider implements AttestationProvider {
         'BLINDBOX_TEE=simulated needs the simulator host: start the image with `blindbox serve <build-dir>`',
       );
     }
+    // The host plays the hardware: without it no report can be had, so fail what waits and what comes.
+    channel.once('disconnect', () => {
+      this.#disconnected = true;
+      for (const waiter of this.#pending.values()) {
+        waiter.reject(new RuntimeError('RUNTIME_SIMULATOR_UNAVAILABLE', 'the simulator host went away'));
+      }
+      this.#pending.clear();
+    });
     channel.on('message', (message: SimulatorMessage) => {
       if (message?.type !== 'blindbox-sim/report') return;
       const waiter = this.#pending.get(message.id);
@@ -39,6 +48,11 @@ export class SimulatedIpcProvider implements AttestationProvider {
   }
 
   getEvidence(reportData: Uint8Array): Promise<ProvidedEvidence> {
+    if (this.#disconnected) {
+      return Promise.reject(
+        new RuntimeError('RUNTIME_SIMULATOR_UNAVAILABLE', 'the simulator host went away'),
+      );
+    }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
