@@ -21,7 +21,11 @@ async function tarOf(
   return Buffer.concat(chunks);
 }
 
-function writeImage(layers: Buffer[], entrypoint = ['node', '/app/main.mjs']) {
+function writeImage(
+  layers: Buffer[],
+  entrypoint = ['node', '/app/main.mjs'],
+  extraConfig: Record<string, unknown> = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'bb-oci-'));
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (bytes: Buffer, mediaType: string) => {
@@ -32,7 +36,10 @@ function writeImage(layers: Buffer[], entrypoint = ['node', '/app/main.mjs']) {
   const layerDescs = layers.map((l) => put(l, 'application/vnd.oci.image.layer.v1.tar'));
   const config = put(
     Buffer.from(
-      JSON.stringify({ config: { Entrypoint: entrypoint, WorkingDir: '/app' }, rootfs: { type: 'layers' } }),
+      JSON.stringify({
+        config: { Entrypoint: entrypoint, WorkingDir: '/app', ...extraConfig },
+        rootfs: { type: 'layers' },
+      }),
     ),
     'application/vnd.oci.image.config.v1+json',
   );
@@ -76,6 +83,29 @@ describe('readOciImage', () => {
   ])('refuses unsafe layer entries %#', async (entries) => {
     const { dir } = writeImage([await tarOf(entries)]);
     await expect(readOciImage(dir)).rejects.toMatchObject({ code: 'RUNTIME_IMAGE_INVALID' });
+  });
+
+  // WorkingDir and Env are not part of the simulated measurement: a tampered config must not be able
+  // to run code outside the measured files (relative paths resolved against a working directory
+  // outside the root) or inject code into Node (NODE_OPTIONS=--import=data:…, NODE_PATH, …).
+  it.each([
+    [{ WorkingDir: '/../../tmp' }],
+    [{ WorkingDir: '/app/../..' }],
+    [{ Env: ['NODE_OPTIONS=--import=data:text/javascript,globalThis.leak=1'] }],
+    [{ Env: ['NODE_PATH=/tmp'] }],
+    [{ Env: ['NOEQUALS'] }],
+  ])('refuses an unmeasured config that changes what runs %#', async (extra) => {
+    const { dir } = writeImage([await tarOf([{ name: 'app/main.mjs', body: 'x' }])], undefined, extra);
+    await expect(readOciImage(dir)).rejects.toMatchObject({ code: 'RUNTIME_IMAGE_INVALID' });
+  });
+
+  it('accepts the environment and working directory the build writes', async () => {
+    const { dir } = writeImage([await tarOf([{ name: 'app/main.mjs', body: 'x' }])], undefined, {
+      Env: ['NODE_ENV=production'],
+    });
+    const image = await readOciImage(dir);
+    expect(image.env).toEqual(['NODE_ENV=production']);
+    expect(image.workingDir).toBe('/app');
   });
 
   it('refuses a folder that is not an image layout', async () => {

@@ -65,12 +65,28 @@ export async function readOciImage(imageDir: string): Promise<LoadedImage> {
       if (entry.bytes) files.set(entry.path, entry.bytes);
     }
   }
+  // WorkingDir and Env are not measured (README §Measurement): they must not be able to change which
+  // code runs. A working directory outside the root would resolve a relative script outside the
+  // measured files; NODE_OPTIONS (--import=data:…), NODE_PATH and the like inject or redirect code.
+  const workingDir = config.config?.WorkingDir ?? '/';
+  if (workingDir.replace(/^\/+/, '') !== '') normalize(workingDir);
+  const env = config.config?.Env ?? [];
+  for (const kv of env) {
+    const name = kv.slice(0, kv.indexOf('='));
+    if (
+      !kv.includes('=') ||
+      !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ||
+      (/^NODE_/i.test(name) && name !== 'NODE_ENV')
+    ) {
+      throw invalid(`image environment entry ${JSON.stringify(kv)} is not allowed: it is not measured`);
+    }
+  }
   return {
     manifestDigest: manifestDesc.digest,
     files: [...files].map(([path, bytes]) => ({ path, bytes })),
     entrypoint: [...(config.config?.Entrypoint ?? []), ...(config.config?.Cmd ?? [])],
-    workingDir: config.config?.WorkingDir ?? '/',
-    env: config.config?.Env ?? [],
+    workingDir,
+    env,
   };
 }
 
