@@ -55,6 +55,29 @@ describe('validateValue', () => {
     expect(validateValue(1, { $ref: '#/definitions/B' }, defs)?.message).toMatch(/missing/);
   });
 
+  it('refuses a __proto__ key in an open map, which a naive deep merge in a handler would follow', () => {
+    const record: TypeSchema = {
+      type: 'object',
+      properties: {},
+      required: [],
+      additionalProperties: {
+        type: 'object',
+        properties: { admin: { type: 'boolean' } },
+        required: [],
+        additionalProperties: false,
+      },
+    };
+    // What the CBOR decoder yields for {"__proto__": {"admin": true}}: an own property.
+    const decoded: Record<string, unknown> = {};
+    Object.defineProperty(decoded, '__proto__', { value: { admin: true }, enumerable: true });
+    expect(validateValue(decoded, record)).toEqual({ path: '/__proto__', message: 'unexpected field' });
+    expect(validateValue({ a: { admin: true } }, record)).toBeUndefined();
+  });
+
+  it('refuses a $ref that names an inherited property of the definitions', () => {
+    expect(validateValue('x', { $ref: '#/definitions/constructor' }, {})?.message).toMatch(/missing/);
+  });
+
   it('rejects objects with a non-plain prototype and stops at excessive depth', () => {
     expect(validateValue(new Map(), greet)?.message).toBe('expected an object, found an object');
     let deep: TypeSchema = { type: 'null' };

@@ -32,7 +32,7 @@ function check(
   if (depth > MAX_DEPTH) return { path, message: `nesting deeper than ${MAX_DEPTH}` };
   if ('$ref' in schema) {
     const name = schema.$ref.replace(/^#\/definitions\//, '');
-    const target = defs[name];
+    const target = Object.hasOwn(defs, name) ? defs[name] : undefined;
     if (!target) return { path, message: `schema reference ${schema.$ref} is missing from the manifest` };
     return check(value, target, defs, path, depth + 1);
   }
@@ -121,7 +121,9 @@ function check(
           if (field === undefined && !schema.required.includes(key)) continue;
           const issue = check(field, fieldSchema, defs, fieldPath, depth + 1);
           if (issue) return issue;
-        } else if (schema.additionalProperties === false) {
+        } else if (schema.additionalProperties === false || key === '__proto__') {
+          // `__proto__` is an own property here (the CBOR decoder defines it), but a handler that
+          // copies or deep-merges the map by assignment would set a prototype from client data.
           return { path: fieldPath, message: 'unexpected field' };
         } else {
           const issue = check(field, schema.additionalProperties, defs, fieldPath, depth + 1);
@@ -130,6 +132,9 @@ function check(
       }
       return undefined;
     }
+    default:
+      // A schema this validator does not know must not accept everything.
+      return { path, message: 'unsupported schema' };
   }
 }
 
