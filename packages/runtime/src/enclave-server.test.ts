@@ -186,6 +186,40 @@ describe('enclave server', () => {
     expect(await call('echo', { text: 'after' })).toEqual({ ok: true, output: { text: 'after' } });
   });
 
+  it('caps the call bytes buffered across concurrent requests, so parallel uploads cannot exhaust memory', async () => {
+    const s = await startEnclaveServer({
+      manifest,
+      instance: new Echo(),
+      provider: echoProvider,
+      port: 0,
+      key,
+      maxBodyBytes: 64 * 1024,
+      maxInFlightBodyBytes: 128 * 1024,
+    });
+    const { request } = await import('node:http');
+    const url = new URL(CALL_PATH, s.url);
+    // Each upload stays under the per-body limit but never finishes: together they exceed the budget.
+    const held = [0, 1, 2].map(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const req = request(url, { method: 'POST', headers: { 'content-length': String(64 * 1024) } });
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', () => resolve(-1));
+          req.write(new Uint8Array(60 * 1024), (err) => err && reject(err));
+        }),
+    );
+    const first = await Promise.race([
+      ...held,
+      new Promise<'pending'>((r) => setTimeout(() => r('pending'), 2000)),
+    ]);
+    expect(first).toBe(503);
+    await s.close(0);
+    await Promise.all(held);
+  });
+
   it('serves health, 404 and 405', async () => {
     const health = await fetch(new URL(HEALTH_PATH, server.url));
     expect(await health.json()).toEqual({ status: 'ok', app: 'echo', version: '1.0.0' });

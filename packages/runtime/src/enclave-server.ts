@@ -20,7 +20,7 @@ import {
 } from '@blindbox/protocol';
 import { type CallLogger, dispatchCall } from './dispatch-call.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
-import { BodyTooLargeError, readBody } from './read-body.js';
+import { type BodyBudget, BodyBudgetExceededError, BodyTooLargeError, readBody } from './read-body.js';
 
 /** Options of {@link startEnclaveServer}. */
 export interface EnclaveServerOptions {
@@ -36,6 +36,12 @@ export interface EnclaveServerOptions {
   host?: string;
   /** Largest sealed call body accepted, in bytes. Default: 32 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Largest number of call body bytes buffered across all requests in flight; a request that would
+   * exceed it is answered 503 (empty). Bounds memory against many parallel uploads, each under
+   * `maxBodyBytes`. Default: 4 × `maxBodyBytes`.
+   */
+  maxInFlightBodyBytes?: number;
   /** Called once per call with its outcome (never its content). Default: no logging. */
   log?: CallLogger;
   /** The HPKE key; default: a fresh one, generated inside the enclave and never written anywhere. */
@@ -65,6 +71,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   const keyIdHex = Array.from(key.keyId, (b) => b.toString(16).padStart(2, '0')).join('');
   const lookup = (keyId: Uint8Array) => (equal(keyId, key.keyId) ? key : undefined);
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const budget: BodyBudget = { used: 0, max: options.maxInFlightBodyBytes ?? 4 * maxBody };
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -137,13 +144,35 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   }
 
   async function call(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The bytes this request holds stay charged until its answer is written (plaintext and handler
+    // work live that long), and are given back exactly once whatever happens.
+    let charged = 0;
+    try {
+      await callCharged(req, res, (n) => {
+        charged += n;
+      });
+    } finally {
+      budget.used -= charged;
+    }
+  }
+
+  async function callCharged(
+    req: IncomingMessage,
+    res: ServerResponse,
+    onCharge: (n: number) => void,
+  ): Promise<void> {
     let body: Uint8Array;
     try {
-      body = await readBody(req, maxBody);
+      body = await readBody(req, maxBody, budget, onCharge);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
         return plain(res, 413);
+      }
+      if (err instanceof BodyBudgetExceededError) {
+        res.setHeader('connection', 'close');
+        res.setHeader('retry-after', '1');
+        return plain(res, 503);
       }
       throw err;
     }

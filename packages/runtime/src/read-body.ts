@@ -5,8 +5,28 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** Reads a request body into memory, refusing to buffer more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+/** Bytes buffered by all requests in flight, shared by the server's calls. */
+export interface BodyBudget {
+  used: number;
+  readonly max: number;
+}
+
+/** The bodies in flight together exceed the server's budget: the caller answers 503. */
+export class BodyBudgetExceededError extends Error {
+  override readonly name = 'BodyBudgetExceededError';
+}
+
+/**
+ * Reads a request body into memory, refusing to buffer more than `limit` bytes, and, with a
+ * `budget`, more than its `max` across all requests in flight. Returns how many bytes this request
+ * took from the budget in `onCharge`; the caller gives them back when the request is done.
+ */
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  budget?: BodyBudget,
+  onCharge: (bytes: number) => void = () => {},
+): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(`body of ${declared} bytes`);
   const chunks: Buffer[] = [];
@@ -14,6 +34,13 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
+    if (budget) {
+      if (budget.used + chunk.length > budget.max) {
+        throw new BodyBudgetExceededError('too many bytes in flight');
+      }
+      budget.used += chunk.length;
+      onCharge(chunk.length);
+    }
     chunks.push(chunk);
   }
   const all = Buffer.concat(chunks, size);
