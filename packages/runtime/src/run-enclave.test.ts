@@ -33,3 +33,21 @@ describe('runEnclave refuses to start without a real attestation source', () => 
     });
   });
 });
+
+describe('runEnclave refuses a body limit that is not a number of bytes', () => {
+  // Number('32MB') is NaN, and every comparison with NaN is false: the limit would silently vanish.
+  it.each([['32MB'], ['-1'], ['0'], ['1.5']])('%s', async (value) => {
+    const provider = {
+      platform: 'simulated' as const,
+      getEvidence: async () => ({ evidence: new Uint8Array(1) }),
+    };
+    await expect(
+      runEnclave({
+        manifest,
+        enclaveClass: Empty,
+        provider,
+        env: { BLINDBOX_MAX_BODY_BYTES: value, BLINDBOX_PORT: '0', BLINDBOX_HOST: '127.0.0.1' },
+      }),
+    ).rejects.toMatchObject({ code: 'RUNTIME_BAD_CONFIG' });
+  });
+});

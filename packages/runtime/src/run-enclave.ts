@@ -41,6 +41,14 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
     ? JSON.parse(readFileSync(env.BLINDBOX_RELEASE_FILE, 'utf8'))
     : undefined;
   const logCalls = env.BLINDBOX_LOG === 'calls';
+  const maxBodyBytes = env.BLINDBOX_MAX_BODY_BYTES ? Number(env.BLINDBOX_MAX_BODY_BYTES) : undefined;
+  if (maxBodyBytes !== undefined && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes > 0)) {
+    // NaN would compare false against every size and lift the limit altogether.
+    throw new RuntimeError(
+      'RUNTIME_BAD_CONFIG',
+      `BLINDBOX_MAX_BODY_BYTES must be a positive integer number of bytes, got ${JSON.stringify(env.BLINDBOX_MAX_BODY_BYTES)}`,
+    );
+  }
   const server = await startEnclaveServer({
     manifest: options.manifest,
     instance: new options.enclaveClass(),
@@ -48,7 +56,7 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
     release,
     port: Number(env.BLINDBOX_PORT ?? env.PORT ?? 8080),
     host: env.BLINDBOX_HOST ?? '0.0.0.0',
-    maxBodyBytes: env.BLINDBOX_MAX_BODY_BYTES ? Number(env.BLINDBOX_MAX_BODY_BYTES) : undefined,
+    maxBodyBytes,
     corsOrigins: parseCorsOrigins(env.BLINDBOX_CORS_ORIGINS),
     log: logCalls
       ? (e) =>
