@@ -222,7 +222,14 @@ describe('analyzeProject: endpoint signatures', () => {
   });
 
   it('ANALYZE_BAD_SIGNATURE for static, private and reserved names', async () => {
-    for (const decl of ['static async s', 'private async p', 'async then', 'async session']) {
+    // `__proto__: fn` in the generated client's object literal would set its prototype, not a method.
+    for (const decl of [
+      'static async s',
+      'private async p',
+      'async then',
+      'async session',
+      'async __proto__',
+    ]) {
       const err = await analyzeError({
         'src/app.ts': `${HEAD}  @endpoint()\n  ${decl}(a: { x: string }): Promise<{ x: string }> { return a; }\n}\n`,
       });

@@ -23,7 +23,7 @@ const SDK = '@blindbox/sdk';
 const APP_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 // Names the generated client object already uses: an endpoint called `then` would make the client
 // a thenable (so `await connect()` would call it), `session` would hide the session.
-const RESERVED_ENDPOINT_NAMES = new Set(['then', 'session', 'constructor']);
+const RESERVED_ENDPOINT_NAMES = new Set(['then', 'session', 'constructor', '__proto__']);
 
 /**
  * Finds the app's `@enclave` class and its `@endpoint` methods and converts their types into the

@@ -145,6 +145,9 @@ describe('typeToSchema: unsupported types are refused where they are written', (
     ['object', sig('{ o: object }'), '', '5:20', /'object'/],
     ['index signature', sig('{ r: Record<string, number> }'), '', '5:20', /index signatures/],
     ['tuple', sig('{ t: [string, number] }'), '', '5:20', /tuples/],
+    // In the manifest inlined into the bundle (a JS object literal) and in the schema built here by
+    // assignment, a "__proto__" key sets the prototype instead: the field would vanish silently.
+    ['__proto__ property', sig("{ '__proto__': string }"), '', '5:20', /'__proto__'.*prototype/],
     [
       'class with methods',
       sig('{ m: Money }'),

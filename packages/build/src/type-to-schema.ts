@@ -140,6 +140,15 @@ class SchemaConverter {
         if (name.startsWith('__@') || name.startsWith('#')) {
           return this.refuse(type, propSite, 'symbol-keyed and private properties cannot be sent');
         }
+        if (name === '__proto__') {
+          // Assigned below, and inlined into the bundle as an object literal, "__proto__" would set
+          // the prototype instead of a property: the field would silently vanish from the schema.
+          return this.refuse(
+            type,
+            propSite,
+            "a property named '__proto__' would set the prototype of the object",
+          );
+        }
         const decl = prop.getValueDeclaration() ?? prop.getDeclarations()[0];
         if (decl && (Node.isMethodDeclaration(decl) || Node.isMethodSignature(decl))) {
           return this.refuse(type, propSite, 'objects with methods (class instances) cannot be sent');
