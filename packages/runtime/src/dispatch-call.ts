@@ -60,7 +60,9 @@ export async function dispatchCall(
         message: err.message,
         ...(err.path !== undefined ? { path: err.path } : {}),
       };
-      return done({ ok: false, error }, err.code);
+      // The code is the handler's answer (content, sealed for the client): the host reads the log,
+      // so it learns only that the handler refused, never which code (or endpoint) it was.
+      return done({ ok: false, error }, 'ENDPOINT_ERROR');
     }
     return done({ ok: false, error: { code: 'INTERNAL', message: 'the handler failed' } }, 'INTERNAL');
   }

@@ -220,6 +220,33 @@ describe('enclave server', () => {
     await Promise.all(held);
   });
 
+  it('logs no handler-chosen error code: the host reads the logs, and a code says what the data was', async () => {
+    const events: { outcome: string }[] = [];
+    const s = await startEnclaveServer({
+      manifest,
+      instance: new Echo(),
+      provider: echoProvider,
+      port: 0,
+      key,
+      log: (e) => events.push(e),
+    });
+    const sealed = await sealRequest(key, {
+      endpoint: 'fail',
+      input: { kind: 'typed' },
+      requestId: 'r',
+      sentAt: 0,
+    });
+    const res = await fetch(new URL(CALL_PATH, s.url), {
+      method: 'POST',
+      body: sealed.body as Uint8Array<ArrayBuffer>,
+    });
+    expect(await sealed.openResponse(new Uint8Array(await res.arrayBuffer()))).toMatchObject({
+      error: { code: 'NOPE' },
+    });
+    await s.close(0);
+    expect(events.map((e) => e.outcome)).toEqual(['ENDPOINT_ERROR']);
+  });
+
   it('serves health, 404 and 405', async () => {
     const health = await fetch(new URL(HEALTH_PATH, server.url));
     expect(await health.json()).toEqual({ status: 'ok', app: 'echo', version: '1.0.0' });
