@@ -93,6 +93,11 @@ describe('readOciImage', () => {
     [{ WorkingDir: '/app/../..' }],
     [{ Env: ['NODE_OPTIONS=--import=data:text/javascript,globalThis.leak=1'] }],
     [{ Env: ['NODE_PATH=/tmp'] }],
+    // The runtime's settings come from whoever runs the simulator, never from an unmeasured config:
+    // this one would serve any JSON file of the host (say, cloud credentials) in every envelope.
+    [{ Env: ['BLINDBOX_RELEASE_FILE=/home/user/.docker/config.json'] }],
+    [{ Env: ['LD_PRELOAD=/tmp/evil.so'] }],
+    [{ Env: ['OPENSSL_CONF=/tmp/engine.cnf'] }],
     [{ Env: ['NOEQUALS'] }],
   ])('refuses an unmeasured config that changes what runs %#', async (extra) => {
     const { dir } = writeImage([await tarOf([{ name: 'app/main.mjs', body: 'x' }])], undefined, extra);

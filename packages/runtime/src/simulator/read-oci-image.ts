@@ -67,18 +67,18 @@ export async function readOciImage(imageDir: string): Promise<LoadedImage> {
   }
   // WorkingDir and Env are not measured (README §Measurement): they must not be able to change which
   // code runs. A working directory outside the root would resolve a relative script outside the
-  // measured files; NODE_OPTIONS (--import=data:…), NODE_PATH and the like inject or redirect code.
+  // measured files. In the environment, NODE_OPTIONS (--import=data:…), NODE_PATH, LD_PRELOAD,
+  // OPENSSL_CONF and the like inject code, and BLINDBOX_* settings belong to whoever runs the
+  // simulator (BLINDBOX_RELEASE_FILE would serve a host file): only inert variables are accepted.
   const workingDir = config.config?.WorkingDir ?? '/';
   if (workingDir.replace(/^\/+/, '') !== '') normalize(workingDir);
   const env = config.config?.Env ?? [];
   for (const kv of env) {
     const name = kv.slice(0, kv.indexOf('='));
-    if (
-      !kv.includes('=') ||
-      !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ||
-      (/^NODE_/i.test(name) && name !== 'NODE_ENV')
-    ) {
-      throw invalid(`image environment entry ${JSON.stringify(kv)} is not allowed: it is not measured`);
+    if (!kv.includes('=') || !/^(NODE_ENV|TZ|LANG|LC_[A-Z]+)$/.test(name)) {
+      throw invalid(
+        `image environment entry ${JSON.stringify(kv)} is not allowed: the environment is not measured, so only NODE_ENV, TZ, LANG and LC_* may be set`,
+      );
     }
   }
   return {
