@@ -3,13 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM, launchChromium } from '../../../tooling/headless-chromium.js';
 import { bytesToBase64 } from '../src/base64.js';
 import { verifyEvidence } from '../src/verify-evidence.js';
 import { expected, hex, vector, vectorText } from './vectors.js';
-
-const CHROMIUM = process.env['BLINDBOX_CHROMIUM'] ?? '/usr/bin/chromium';
 
 interface Case {
   name: string;
@@ -117,18 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env['CI'] === undefined)(
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     });
 
     afterAll(async () => {

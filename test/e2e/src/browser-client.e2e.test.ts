@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import type { BuildResult } from '@blindbox/build';
 import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium } from '../../../tooling/headless-chromium.js';
 import { buildHello } from './build-hello.js';
-
-const CHROMIUM = process.env.BLINDBOX_CHROMIUM ?? '/usr/bin/chromium';
 
 /** The page's script: the generated client, as a hospital's web page would use it. */
 const entry = (clientPath: string) => `
@@ -81,18 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI === undefined)(
         stdio: 'ignore',
         env: { BLINDBOX_CORS_ORIGINS: pageOrigin },
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     }, 120_000);
 
     afterAll(async () => {
