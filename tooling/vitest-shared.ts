@@ -3,7 +3,7 @@ import { defineConfig, type Plugin } from 'vitest/config';
 
 /**
  * Vite 8 (under Vitest 4) does not lower TC39 decorators, and Node's type stripping refuses them
- * (DESIGN §8). This plugin runs esbuild's own transform on our TypeScript before Vite sees it.
+ * (docs/design.md §8). This plugin runs esbuild's own transform on our TypeScript before Vite sees it.
  */
 export function lowerDecorators(): Plugin {
   return {

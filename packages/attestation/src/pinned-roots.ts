@@ -1,6 +1,6 @@
 /**
  * The hardware vendors' roots of trust, pinned by the SHA-256 fingerprint of their DER certificate
- * (DESIGN §2). Evidence is trusted only if its certificate chain ends at one of these; a supplied
+ * (docs/design.md §2). Evidence is trusted only if its certificate chain ends at one of these; a supplied
  * root that differs by a single byte is rejected with `ATTESTATION_UNTRUSTED_ROOT`.
  *
  * Each fingerprint was checked against the certificate AMD's Key Distribution Service

@@ -22,7 +22,7 @@ export interface EvidenceInput {
 export interface EvidencePolicy {
   /** Verification time. Default: now. */
   at?: Date;
-  /** The 64-byte binding the evidence must carry (DESIGN §5). When absent the binding is not checked. */
+  /** The 64-byte binding the evidence must carry (docs/protocol.md §3.3). When absent the binding is not checked. */
   expectedReportData?: Uint8Array;
   /** Accept the local simulator's evidence. Default: false (simulated evidence proves nothing about hardware). */
   allowSimulated?: boolean;

@@ -263,7 +263,7 @@ describe('sev-snp/milan-valid', () => {
   });
 });
 
-describe('VCEK extension encodings (DESIGN §8)', () => {
+describe('VCEK extension encodings (docs/design.md §8)', () => {
   test('ucodeSPL ≥ 128 is a two-octet INTEGER; hwID raw or wrapped in an OCTET STRING', () => {
     const legacy = parseVcekExtensions(
       parseCertificate(vector('sev-snp/forged-vcek/vcek-invalid-legacy.der')),

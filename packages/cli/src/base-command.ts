@@ -1,6 +1,6 @@
 import { Command, Errors } from '@oclif/core';
 
-/** Exit codes every command shares (STYLE: 0 ok, 1 a verdict of "no", 2 usage or environment). */
+/** Exit codes every command shares (CONTRIBUTING.md: 0 ok, 1 a verdict of "no", 2 usage or environment). */
 export const EXIT = { ok: 0, rejected: 1, usage: 2 } as const;
 
 /** An error that means "the answer is no" (evidence rejected, mismatch): exit 1, not a crash. */

@@ -88,12 +88,12 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
     {
       ...options.evidencePolicy,
       at,
-      // Relay attack: the evidence must bind this nonce AND this key (DESIGN §5).
+      // Relay attack: the evidence must bind this nonce AND this key (docs/protocol.md §3.3).
       expectedReportData: computeBinding(nonce, publicKey),
       allowSimulated: options.allowSimulated === true,
       simulatorRoots: options.simulatorRoots ?? [],
       allowDebug: options.allowDebug === true,
-      // Nitro carries nonce and key in fields of their own: check them too (DESIGN §5).
+      // Nitro carries nonce and key in fields of their own: check them too (docs/protocol.md §3.3).
       nitro: { ...options.evidencePolicy?.nitro, expectedNonce: nonce, expectedPublicKey: publicKey },
     },
   );

@@ -126,7 +126,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
         message: 'expected {"nonce": base64url(32 bytes)}',
       });
     }
-    // Relay attack: bind the key, not only the nonce (DESIGN §5).
+    // Relay attack: bind the key, not only the nonce (docs/protocol.md §3.3).
     const binding = computeBinding(nonce, key.publicKey);
     const provided = await options.provider.getEvidence(binding, { nonce, publicKey: key.publicKey });
     const envelope: EvidenceEnvelope = {
@@ -186,7 +186,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
         res.end(JSON.stringify({ type: UNKNOWN_KEY_PROBLEM_TYPE, title: 'unknown-key' }));
         return;
       }
-      // A request that cannot be opened gets a content-free 400 (DESIGN §5): no oracle.
+      // A request that cannot be opened gets a content-free 400 (docs/protocol.md §3.3): no oracle.
       return plain(res, 400);
     }
     const response = await dispatchCall(options.manifest, options.instance, opened.request, options.log);

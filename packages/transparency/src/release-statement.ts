@@ -1,6 +1,6 @@
 import { TransparencyError } from './transparency-error.js';
 
-/** The in-toto Statement v1 type and the BlindBox release predicate (DESIGN §6). */
+/** The in-toto Statement v1 type and the BlindBox release predicate (docs/design.md §6). */
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const RELEASE_PREDICATE_TYPE = 'https://blindbox.dev/release/v1';
 /** DSSE payload type of an in-toto statement. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A release statement shaped like the one `blindbox build` writes (DESIGN §6). */
+/** A release statement shaped like the one `blindbox build` writes (docs/design.md §6). */
 export function releaseStatement(version = '1.0.0', digest = 'a'.repeat(64)) {
   return {
     _type: 'https://in-toto.io/Statement/v1',

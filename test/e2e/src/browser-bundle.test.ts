@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-// DESIGN §4: client, attestation and protocol import no Node-only module; they bundle for browsers.
+// docs/design.md §4: client, attestation and protocol import no Node-only module; they bundle for browsers.
 describe('isomorphic packages bundle for the browser', () => {
   it.each(['@blindbox/protocol', '@blindbox/attestation', '@blindbox/client'])('%s', async (pkg) => {
     const result = await build({

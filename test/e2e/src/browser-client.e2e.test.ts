@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildResult } from '@blindbox/build';
+import type { BuildResult } from '@blindbox/builder';
 import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildResult } from '@blindbox/build';
+import type { BuildResult } from '@blindbox/builder';
 import { connect } from '@blindbox/client';
 import { CALL_PATH } from '@blindbox/protocol';
 import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';

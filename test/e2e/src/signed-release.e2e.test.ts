@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildResult } from '@blindbox/build';
+import type { BuildResult } from '@blindbox/builder';
 import { connect, type SignedReleasePolicy } from '@blindbox/client';
 import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import {

@@ -44,7 +44,7 @@ export interface NitroPolicy {
 export interface NitroVerifyOptions extends NitroPolicy {
   /** Verification time for the chain and the freshness window. Default: now. */
   at?: Date;
-  /** The 64-byte protocol binding, checked against `user_data` (DESIGN §5). Default: not checked. */
+  /** The 64-byte protocol binding, checked against `user_data` (docs/protocol.md §3.3). Default: not checked. */
   expectedReportData?: Uint8Array;
 }
 

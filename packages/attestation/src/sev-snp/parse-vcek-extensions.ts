@@ -37,7 +37,7 @@ function bad(why: string): AttestationError {
 function spl(cert: Certificate, oid: string, name: string): number {
   const ext = cert.extensions.get(oid);
   if (!ext) throw bad(`missing ${name} extension`);
-  // An INTEGER; ucodeSPL ≥ 128 takes two octets (DESIGN §8).
+  // An INTEGER; ucodeSPL ≥ 128 takes two octets (docs/design.md §8).
   const node = readDerExact(ext.value, name);
   if (node.tag !== DER.INTEGER) throw bad(`${name} is not an INTEGER`);
   const n = derSmallInt(node, name);
@@ -61,7 +61,7 @@ export function parseVcekExtensions(cert: Certificate, turin: boolean): VcekExte
     snp: spl(cert, AMD_OID.snpSpl, 'snpSPL'),
     microcode: spl(cert, AMD_OID.ucodeSpl, 'ucodeSPL'),
   };
-  // Turin adds fmcSPL (DESIGN §8).
+  // Turin adds fmcSPL (docs/design.md §8).
   if (turin) tcb.fmc = spl(cert, AMD_OID.fmcSpl, 'fmcSPL');
   const out: VcekExtensions = { tcb };
   const product = cert.extensions.get(AMD_OID.productName);

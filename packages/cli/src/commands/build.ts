@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { buildApp } from '@blindbox/build';
+import { buildApp } from '@blindbox/builder';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { defaultOutDir } from '../resolve-build-dir.js';

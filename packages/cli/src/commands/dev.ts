@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildApp } from '@blindbox/build';
+import { buildApp } from '@blindbox/builder';
 import { defaultSimRootDir, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';

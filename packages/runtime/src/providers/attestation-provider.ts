@@ -8,7 +8,7 @@ export interface ProvidedEvidence {
   collateral?: Record<string, unknown>;
 }
 
-/** The inputs of the binding, for platforms that carry them in fields of their own (DESIGN §5). */
+/** The inputs of the binding, for platforms that carry them in fields of their own (docs/protocol.md §3.3). */
 export interface EvidenceContext {
   /** The client's nonce. */
   nonce: Uint8Array;

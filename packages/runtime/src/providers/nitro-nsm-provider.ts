@@ -21,11 +21,11 @@ export interface NsmDevice {
 export interface NitroNsmOptions {
   /** The ioctl bridge. Required: see {@link NsmDevice}. */
   device: NsmDevice;
-  /** The enclave's HPKE public key, put in `public_key` of every document (DESIGN §5). Default: none. */
+  /** The enclave's HPKE public key, put in `public_key` of every document (docs/protocol.md §3.3). Default: none. */
   publicKey?: Uint8Array;
 }
 
-/** What DESIGN §5 binds into a Nitro document besides `user_data`. */
+/** What docs/protocol.md §3.3 binds into a Nitro document besides `user_data`. */
 export interface NitroBindingFields {
   /** The client's nonce, for the `nonce` field. */
   nonce?: Uint8Array;

@@ -9,7 +9,7 @@ import { snpCollateralFromCertTable } from './sev-snp-cert-table.js';
  * report for 64 bytes of user data at a VMPL, and the host's certificate table.
  *
  * Node.js cannot issue an ioctl without a native addon, and this package ships none (native addons
- * need install-script approval and a compiler; DESIGN §8). Implement this interface with whatever the
+ * need install-script approval and a compiler; docs/design.md §8). Implement this interface with whatever the
  * image provides (an approved N-API addon, or a small static helper binary called over stdin/stdout)
  * or, on Linux ≥ 6.7, use {@link SevSnpConfigfsProvider}, which needs no ioctl at all.
  */

@@ -22,7 +22,7 @@ export interface SourceLocation {
 }
 
 /**
- * The one error class of `@blindbox/build`. For source problems the message starts with
+ * The one error class of `@blindbox/builder`. For source problems the message starts with
  * `file:line:column` (project-relative, so it is clickable in an editor and leaks no machine path).
  */
 export class BuildError extends Error {

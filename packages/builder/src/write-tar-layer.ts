@@ -14,7 +14,7 @@ const FILE_MODE = 0o644;
 
 /**
  * Writes a deterministic tar (POSIX ustar, via tar-stream) of `files`: the same files give the same
- * bytes on every machine, in every time zone (DESIGN §6, §8).
+ * bytes on every machine, in every time zone (docs/design.md §6, §8).
  *
  * - every parent directory is an explicit entry (`app/`), so extractors create it with our mode;
  * - entries sorted byte-wise by name (`Buffer.compare`, not `localeCompare`): a directory `d/` is a

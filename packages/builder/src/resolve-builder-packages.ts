@@ -46,12 +46,12 @@ export function builderIdentity(): { name: string; version: string } {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = readPackageJson(dir);
-      if (pkg.name === '@blindbox/build' && pkg.version) return { name: pkg.name, version: pkg.version };
+      if (pkg.name === '@blindbox/builder' && pkg.version) return { name: pkg.name, version: pkg.version };
     }
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  const pkg = readPackageJson(builderPackageDir('@blindbox/build'));
-  return { name: '@blindbox/build', version: pkg.version ?? '0.0.0' };
+  const pkg = readPackageJson(builderPackageDir('@blindbox/builder'));
+  return { name: '@blindbox/builder', version: pkg.version ?? '0.0.0' };
 }

@@ -121,7 +121,7 @@ describe('buildApp: layout', () => {
         app: 'hello',
         version: '0.1.0',
         measurements: resultA.measurements,
-        builder: { name: '@blindbox/build', version: '0.1.0' },
+        builder: { name: '@blindbox/builder', version: '0.1.0' },
         sourceDateEpoch: 0,
       },
     });
