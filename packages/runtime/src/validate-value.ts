@@ -22,13 +22,11 @@ export function validateValue(
   return check(value, schema, definitions, '', 0);
 }
 
-function check(
-  value: unknown,
-  schema: TypeSchema,
-  defs: Record<string, TypeSchema>,
-  path: string,
-  depth: number,
-): ValidationIssue | undefined {
+type Issue = ValidationIssue | undefined;
+type Defs = Record<string, TypeSchema>;
+type SchemaOf<T extends string> = Extract<TypeSchema, { type: T }>;
+
+function check(value: unknown, schema: TypeSchema, defs: Defs, path: string, depth: number): Issue {
   if (depth > MAX_DEPTH) return { path, message: `nesting deeper than ${MAX_DEPTH}` };
   if ('$ref' in schema) {
     const name = schema.$ref.replace(/^#\/definitions\//, '');
@@ -42,100 +40,142 @@ function check(
     }
     return { path, message: `expected one of ${schema.anyOf.length} alternatives, found ${describe(value)}` };
   }
-  if ('x-blindbox-type' in schema) {
-    if (!(value instanceof Uint8Array)) return { path, message: `expected bytes, found ${describe(value)}` };
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-      return { path, message: `expected at most ${schema.maxLength} bytes, found ${value.length}` };
-    }
-    return undefined;
-  }
+  if ('x-blindbox-type' in schema) return checkBytes(value, schema, path);
   switch (schema.type) {
     case 'null':
       return value === null ? undefined : { path, message: `expected null, found ${describe(value)}` };
     case 'boolean':
-      if (typeof value !== 'boolean')
-        return { path, message: `expected a boolean, found ${describe(value)}` };
-      if (schema.const !== undefined && value !== schema.const)
-        return { path, message: `expected ${schema.const}` };
-      return undefined;
+      return checkBoolean(value, schema, path);
     case 'string':
-      if (typeof value !== 'string') return { path, message: `expected a string, found ${describe(value)}` };
-      if (schema.const !== undefined && value !== schema.const) {
-        return { path, message: `expected ${JSON.stringify(schema.const)}` };
-      }
-      if (schema.enum && !schema.enum.includes(value)) {
-        return { path, message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` };
-      }
-      if (schema.minLength !== undefined && value.length < schema.minLength) {
-        return { path, message: `expected at least ${schema.minLength} characters` };
-      }
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-        return { path, message: `expected at most ${schema.maxLength} characters` };
-      }
-      if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
-        return { path, message: `expected a string matching ${schema.pattern}` };
-      }
-      return undefined;
+      return checkString(value, schema, path);
     case 'number':
     case 'integer':
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { path, message: `expected a finite number, found ${describe(value)}` };
-      }
-      if (schema.type === 'integer' && !Number.isInteger(value))
-        return { path, message: 'expected an integer' };
-      if (schema.const !== undefined && value !== schema.const)
-        return { path, message: `expected ${schema.const}` };
-      if (schema.enum && !schema.enum.includes(value))
-        return { path, message: `expected one of ${schema.enum.join(', ')}` };
-      if (schema.minimum !== undefined && value < schema.minimum)
-        return { path, message: `expected >= ${schema.minimum}` };
-      if (schema.maximum !== undefined && value > schema.maximum)
-        return { path, message: `expected <= ${schema.maximum}` };
-      return undefined;
-    case 'array': {
-      if (!Array.isArray(value)) return { path, message: `expected an array, found ${describe(value)}` };
-      if (schema.minItems !== undefined && value.length < schema.minItems) {
-        return { path, message: `expected at least ${schema.minItems} items` };
-      }
-      if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-        return { path, message: `expected at most ${schema.maxItems} items` };
-      }
-      for (let i = 0; i < value.length; i++) {
-        const issue = check(value[i], schema.items, defs, `${path}/${i}`, depth + 1);
-        if (issue) return issue;
-      }
-      return undefined;
-    }
-    case 'object': {
-      if (!isPlainObject(value)) return { path, message: `expected an object, found ${describe(value)}` };
-      for (const key of schema.required) {
-        if (!Object.hasOwn(value, key) || value[key] === undefined) {
-          return { path: `${path}/${escapePointer(key)}`, message: 'required field is missing' };
-        }
-      }
-      for (const [key, field] of Object.entries(value)) {
-        const fieldPath = `${path}/${escapePointer(key)}`;
-        const fieldSchema = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
-        if (fieldSchema) {
-          // An optional field may be absent or undefined; CBOR has no undefined, but be lenient in-process.
-          if (field === undefined && !schema.required.includes(key)) continue;
-          const issue = check(field, fieldSchema, defs, fieldPath, depth + 1);
-          if (issue) return issue;
-        } else if (schema.additionalProperties === false || key === '__proto__') {
-          // `__proto__` is an own property here (the CBOR decoder defines it), but a handler that
-          // copies or deep-merges the map by assignment would set a prototype from client data.
-          return { path: fieldPath, message: 'unexpected field' };
-        } else {
-          const issue = check(field, schema.additionalProperties, defs, fieldPath, depth + 1);
-          if (issue) return issue;
-        }
-      }
-      return undefined;
-    }
+      return checkNumber(value, schema, path);
+    case 'array':
+      return checkArray(value, schema, defs, path, depth);
+    case 'object':
+      return checkObject(value, schema, defs, path, depth);
     default:
       // A schema this validator does not know must not accept everything.
       return { path, message: 'unsupported schema' };
   }
+}
+
+function checkBytes(value: unknown, schema: { maxLength?: number }, path: string): Issue {
+  if (!(value instanceof Uint8Array)) return { path, message: `expected bytes, found ${describe(value)}` };
+  if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+    return { path, message: `expected at most ${schema.maxLength} bytes, found ${value.length}` };
+  }
+  return undefined;
+}
+
+function checkBoolean(value: unknown, schema: SchemaOf<'boolean'>, path: string): Issue {
+  if (typeof value !== 'boolean') return { path, message: `expected a boolean, found ${describe(value)}` };
+  if (schema.const !== undefined && value !== schema.const)
+    return { path, message: `expected ${schema.const}` };
+  return undefined;
+}
+
+function checkString(value: unknown, schema: SchemaOf<'string'>, path: string): Issue {
+  if (typeof value !== 'string') return { path, message: `expected a string, found ${describe(value)}` };
+  if (schema.const !== undefined && value !== schema.const) {
+    return { path, message: `expected ${JSON.stringify(schema.const)}` };
+  }
+  if (schema.enum && !schema.enum.includes(value)) {
+    return { path, message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` };
+  }
+  if (schema.minLength !== undefined && value.length < schema.minLength) {
+    return { path, message: `expected at least ${schema.minLength} characters` };
+  }
+  if (schema.maxLength !== undefined && value.length > schema.maxLength) {
+    return { path, message: `expected at most ${schema.maxLength} characters` };
+  }
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
+    return { path, message: `expected a string matching ${schema.pattern}` };
+  }
+  return undefined;
+}
+
+function checkNumber(value: unknown, schema: SchemaOf<'number' | 'integer'>, path: string): Issue {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return { path, message: `expected a finite number, found ${describe(value)}` };
+  }
+  if (schema.type === 'integer' && !Number.isInteger(value)) return { path, message: 'expected an integer' };
+  if (schema.const !== undefined && value !== schema.const)
+    return { path, message: `expected ${schema.const}` };
+  if (schema.enum && !schema.enum.includes(value)) {
+    return { path, message: `expected one of ${schema.enum.join(', ')}` };
+  }
+  if (schema.minimum !== undefined && value < schema.minimum) {
+    return { path, message: `expected >= ${schema.minimum}` };
+  }
+  if (schema.maximum !== undefined && value > schema.maximum) {
+    return { path, message: `expected <= ${schema.maximum}` };
+  }
+  return undefined;
+}
+
+function checkArray(
+  value: unknown,
+  schema: SchemaOf<'array'>,
+  defs: Defs,
+  path: string,
+  depth: number,
+): Issue {
+  if (!Array.isArray(value)) return { path, message: `expected an array, found ${describe(value)}` };
+  if (schema.minItems !== undefined && value.length < schema.minItems) {
+    return { path, message: `expected at least ${schema.minItems} items` };
+  }
+  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+    return { path, message: `expected at most ${schema.maxItems} items` };
+  }
+  for (let i = 0; i < value.length; i++) {
+    const issue = check(value[i], schema.items, defs, `${path}/${i}`, depth + 1);
+    if (issue) return issue;
+  }
+  return undefined;
+}
+
+function checkObject(
+  value: unknown,
+  schema: SchemaOf<'object'>,
+  defs: Defs,
+  path: string,
+  depth: number,
+): Issue {
+  if (!isPlainObject(value)) return { path, message: `expected an object, found ${describe(value)}` };
+  for (const key of schema.required) {
+    if (!Object.hasOwn(value, key) || value[key] === undefined) {
+      return { path: `${path}/${escapePointer(key)}`, message: 'required field is missing' };
+    }
+  }
+  for (const [key, field] of Object.entries(value)) {
+    const issue = checkField(key, field, schema, defs, `${path}/${escapePointer(key)}`, depth);
+    if (issue) return issue;
+  }
+  return undefined;
+}
+
+function checkField(
+  key: string,
+  field: unknown,
+  schema: SchemaOf<'object'>,
+  defs: Defs,
+  fieldPath: string,
+  depth: number,
+): Issue {
+  const fieldSchema = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+  if (fieldSchema) {
+    // An optional field may be absent or undefined; CBOR has no undefined, but be lenient in-process.
+    if (field === undefined && !schema.required.includes(key)) return undefined;
+    return check(field, fieldSchema, defs, fieldPath, depth + 1);
+  }
+  if (schema.additionalProperties === false || key === '__proto__') {
+    // `__proto__` is an own property here (the CBOR decoder defines it), but a handler that
+    // copies or deep-merges the map by assignment would set a prototype from client data.
+    return { path: fieldPath, message: 'unexpected field' };
+  }
+  return check(field, schema.additionalProperties, defs, fieldPath, depth + 1);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
