@@ -38,6 +38,15 @@ export type { AeadName } from './hpke-suite.js';
 export { MIN_REQUEST_LENGTH, type OpenedRequest, openRequest } from './open-request.js';
 export { type EvidenceEnvelope, parseEvidenceEnvelope } from './parse-envelope.js';
 export { ProtocolError, type ProtocolErrorCode } from './protocol-error.js';
+export {
+  IN_TOTO_PAYLOAD_TYPE,
+  IN_TOTO_STATEMENT_V1,
+  RELEASE_PREDICATE_TYPE,
+  type ReleasePredicate,
+  type ReleasePredicateCore,
+  type ReleaseStatement,
+  type ReleaseSubject,
+} from './release-statement.js';
 export { type SealedRequest, type SealTarget, sealRequest } from './seal-request.js';
 export { selectAead } from './select-aead.js';
 export { computeKeyId, deriveServerKey, generateServerKey, type ServerKey } from './server-key.js';
