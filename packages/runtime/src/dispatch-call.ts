@@ -1,4 +1,10 @@
-import type { AppManifest, CallRequest, CallResponse, EndpointManifest } from '@blindbox/protocol';
+import {
+  type AppManifest,
+  type CallRequest,
+  type CallResponse,
+  type EndpointManifest,
+  NOT_RUN_PREFIX,
+} from '@blindbox/protocol';
 import { EndpointError, isEndpoint } from '@blindbox/sdk';
 import { validateValue } from './validate-value.js';
 
@@ -54,7 +60,9 @@ export async function dispatchCall(
   try {
     output = await (method as (input: unknown) => Promise<unknown>).call(instance, request.input);
   } catch (err) {
-    if (err instanceof EndpointError) {
+    // NOT_RUN_ codes prove to the client that nothing ran (docs/protocol.md §11.6), so that it may
+    // resend: a handler that ran must never be able to claim that.
+    if (err instanceof EndpointError && !err.code.startsWith(NOT_RUN_PREFIX)) {
       const error = {
         code: err.code,
         message: err.message,

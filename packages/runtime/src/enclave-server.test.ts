@@ -3,6 +3,7 @@ import {
   ATTEST_PATH,
   base64urlDecode,
   base64urlEncode,
+  CALL_CONTENT_TYPE,
   CALL_PATH,
   computeBinding,
   generateServerKey,
@@ -106,6 +107,7 @@ async function call(
   });
   const res = await fetch(new URL(CALL_PATH, server.url), {
     method: 'POST',
+    headers: { 'content-type': CALL_CONTENT_TYPE },
     body: sealed.body as Uint8Array<ArrayBuffer>,
   });
   expect(res.status).toBe(200);
@@ -170,6 +172,7 @@ describe('enclave server', () => {
     });
     const res = await fetch(new URL(CALL_PATH, server.url), {
       method: 'POST',
+      headers: { 'content-type': CALL_CONTENT_TYPE },
       body: sealed.body as Uint8Array<ArrayBuffer>,
     });
     expect(res.status).toBe(400);
@@ -180,6 +183,7 @@ describe('enclave server', () => {
   it('refuses a body over the limit with 413 and keeps serving', async () => {
     const res = await fetch(new URL(CALL_PATH, server.url), {
       method: 'POST',
+      headers: { 'content-type': CALL_CONTENT_TYPE },
       body: new Uint8Array(65 * 1024),
     });
     expect(res.status).toBe(413);
@@ -195,6 +199,8 @@ describe('enclave server', () => {
       key,
       maxBodyBytes: 64 * 1024,
       maxInFlightBodyBytes: 128 * 1024,
+      // 64 KiB bodies would otherwise draw from the reserve for small calls.
+      limits: { smallBodyBytes: 1024 },
     });
     const { request } = await import('node:http');
     const url = new URL(CALL_PATH, s.url);
@@ -202,7 +208,10 @@ describe('enclave server', () => {
     const held = [0, 1, 2].map(
       () =>
         new Promise<number>((resolve, reject) => {
-          const req = request(url, { method: 'POST', headers: { 'content-length': String(64 * 1024) } });
+          const req = request(url, {
+            method: 'POST',
+            headers: { 'content-length': String(64 * 1024), 'content-type': CALL_CONTENT_TYPE },
+          });
           req.on('response', (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
@@ -234,10 +243,11 @@ describe('enclave server', () => {
       endpoint: 'fail',
       input: { kind: 'typed' },
       requestId: 'r',
-      sentAt: 0,
+      sentAt: Date.now(),
     });
     const res = await fetch(new URL(CALL_PATH, s.url), {
       method: 'POST',
+      headers: { 'content-type': CALL_CONTENT_TYPE },
       body: sealed.body as Uint8Array<ArrayBuffer>,
     });
     expect(await sealed.openResponse(new Uint8Array(await res.arrayBuffer()))).toMatchObject({
@@ -249,7 +259,8 @@ describe('enclave server', () => {
 
   it('serves health, 404 and 405', async () => {
     const health = await fetch(new URL(HEALTH_PATH, server.url));
-    expect(await health.json()).toEqual({ status: 'ok', app: 'echo', version: '1.0.0' });
+    // Liveness only: docs/protocol.md §2 says health reveals nothing about the enclave.
+    expect(await health.json()).toEqual({ status: 'ok' });
     expect((await fetch(new URL('/nope', server.url))).status).toBe(404);
     const wrongMethod = await fetch(new URL(CALL_PATH, server.url));
     expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);

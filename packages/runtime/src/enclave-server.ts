@@ -1,26 +1,58 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  type AppManifest,
-  ATTEST_PATH,
   base64Encode,
   base64urlDecode,
   base64urlEncode,
+  equalBytes,
+  hexEncode,
+  utf8Decode,
+} from '@blindbox/bytes';
+import {
+  AEAD_IDS,
+  type AppManifest,
+  ATTEST_PATH,
+  CALL_CONTENT_TYPE,
   CALL_PATH,
+  type CallResponse,
   computeBinding,
+  ENC_LENGTH,
   type EvidenceEnvelope,
   generateServerKey,
   HEALTH_PATH,
+  KDF_ID,
+  KEM_ID,
+  NOT_RUN_STALE,
+  type OpenedRequest,
   openRequest,
+  PROTOCOL_VERSION,
   ProtocolError,
   parseAttestRequest,
+  REPLAYED_PROBLEM_TITLE,
+  REPLAYED_PROBLEM_TYPE,
+  REQUEST_HEADER_LENGTH,
   RESPONSE_CONTENT_TYPE,
   type ServerKey,
+  UNKNOWN_KEY_PROBLEM_TITLE,
   UNKNOWN_KEY_PROBLEM_TYPE,
 } from '@blindbox/protocol';
+import { busy, json, plain, problem, refuse } from './answer.js';
+import { BodyBudget, type BodyCharge } from './body-budget.js';
 import { type CallLogger, dispatchCall } from './dispatch-call.js';
+import { EvidenceBusyError, EvidenceGate } from './gate-evidence.js';
+import { ConnectionGuard } from './guard-connections.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
-import { type BodyBudget, BodyBudgetExceededError, BodyTooLargeError, readBody } from './read-body.js';
+import {
+  BodyAbortedError,
+  BodyBudgetExceededError,
+  BodyStalledError,
+  BodyTooLargeError,
+  declaredLength,
+  readBody,
+} from './read-body.js';
+import { ReplayGuard } from './replay-guard.js';
+import { RuntimeError } from './runtime-error.js';
+import { resolveLimits, type ServerLimits } from './server-limits.js';
 
 /** Options of {@link startEnclaveServer}. */
 export interface EnclaveServerOptions {
@@ -34,14 +66,15 @@ export interface EnclaveServerOptions {
   port?: number;
   /** Address to listen on. Default: 127.0.0.1. */
   host?: string;
-  /** Largest sealed call body accepted, in bytes. Default: 32 MiB. */
+  /** Largest sealed call body accepted, in bytes (same as `limits.maxBodyBytes`). Default: 32 MiB. */
   maxBodyBytes?: number;
   /**
-   * Largest number of call body bytes buffered across all requests in flight; a request that would
-   * exceed it is answered 503 (empty). Bounds memory against many parallel uploads, each under
-   * `maxBodyBytes`. Default: 4 × `maxBodyBytes`.
+   * Memory held for call bodies across all requests in flight (same as
+   * `limits.maxInFlightBodyBytes`). Default: 4 × `maxBodyBytes` × 2.
    */
   maxInFlightBodyBytes?: number;
+  /** Resource bounds: connections, pipelining, evidence, timeouts, budgets, replay window. See {@link ServerLimits}. */
+  limits?: Partial<ServerLimits>;
   /** Called once per call with its outcome (never its content). Default: no logging. */
   log?: CallLogger;
   /** The HPKE key; default: a fresh one, generated inside the enclave and never written anywhere. */
@@ -59,6 +92,10 @@ export interface EnclaveServer {
   readonly url: string;
   readonly port: number;
   readonly server: Server;
+  /** The limits in force, defaults filled in. */
+  readonly limits: Readonly<ServerLimits>;
+  /** What the server holds right now (for tests and metrics; no content). */
+  stats(): { bodyBytesHeld: { large: number; small: number }; replayEntries: number };
   /** Stops accepting connections, lets calls in flight finish (up to `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -68,20 +105,38 @@ const ATTEST_BODY_LIMIT = 4 * 1024;
 /** Starts the in-enclave HTTP server of protocol v1 (docs/protocol.md). */
 export async function startEnclaveServer(options: EnclaveServerOptions): Promise<EnclaveServer> {
   const key = options.key ?? (await generateServerKey());
-  const keyIdHex = Array.from(key.keyId, (b) => b.toString(16).padStart(2, '0')).join('');
-  const lookup = (keyId: Uint8Array) => (equal(keyId, key.keyId) ? key : undefined);
-  const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024;
-  const budget: BodyBudget = { used: 0, max: options.maxInFlightBodyBytes ?? 4 * maxBody };
+  const keyIdHex = hexEncode(key.keyId);
+  const lookup = (keyId: Uint8Array) => (equalBytes(keyId, key.keyId) ? key : undefined);
+  const limits = resolveLimits(
+    {
+      ...(options.maxInFlightBodyBytes !== undefined
+        ? { maxInFlightBodyBytes: options.maxInFlightBodyBytes }
+        : {}),
+      ...options.limits,
+    },
+    options.maxBodyBytes,
+  );
+  const guard = new ConnectionGuard(limits);
+  const budget = new BodyBudget(limits, guard);
+  const evidenceGate = new EvidenceGate(limits.maxEvidenceInFlight, limits.maxEvidenceQueued);
+  const replay = new ReplayGuard(limits);
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) plain(res, 500);
-      else res.destroy();
-    });
-  });
-  // Slow-loris limits: a client must send its headers and body in reasonable time.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 120_000;
+  const server = createServer(
+    // Node checks the header and request timeouts on this interval (30 s by default, which let a
+    // 10 s header timeout run 40 s).
+    { connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+    (req, res) => {
+      if (!guard.admit(req, res)) return;
+      handle(req, res).catch(() => {
+        if (!res.headersSent) plain(res, 500);
+        else res.destroy();
+      });
+    },
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  guard.attach(server);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -96,19 +151,16 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
       return;
     }
     if (path === HEALTH_PATH) {
-      if (req.method !== 'GET') return plain(res, 405, 'GET');
-      return json(res, 200, {
-        status: 'ok',
-        app: options.manifest.app.name,
-        version: options.manifest.app.version,
-      });
+      if (req.method !== 'GET') return plain(res, 405, { allow: 'GET' });
+      // Liveness only (docs/protocol.md §2): no app name or version for whoever asks.
+      return json(res, 200, { status: 'ok' });
     }
     if (path === ATTEST_PATH) {
-      if (req.method !== 'POST') return plain(res, 405, 'POST');
+      if (req.method !== 'POST') return plain(res, 405, { allow: 'POST' });
       return attest(req, res);
     }
     if (path === CALL_PATH) {
-      if (req.method !== 'POST') return plain(res, 405, 'POST');
+      if (req.method !== 'POST') return plain(res, 405, { allow: 'POST' });
       return call(req, res);
     }
     return plain(res, 404);
@@ -117,10 +169,10 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   async function attest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let nonce: Uint8Array;
     try {
-      const body = await readBody(req, ATTEST_BODY_LIMIT);
-      nonce = base64urlDecode(parseAttestRequest(JSON.parse(new TextDecoder().decode(body))).nonce);
+      const body = await readBody(req, { limit: ATTEST_BODY_LIMIT, idleTimeoutMs: limits.bodyIdleTimeoutMs });
+      nonce = base64urlDecode(parseAttestRequest(JSON.parse(utf8Decode(body))).nonce);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return plain(res, 413);
+      if (answerBodyError(req, res, err)) return;
       return json(res, 400, {
         code: 'BAD_ATTEST_REQUEST',
         message: 'expected {"nonce": base64url(32 bytes)}',
@@ -128,68 +180,99 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     }
     // Relay attack: bind the key, not only the nonce (docs/protocol.md §3.3).
     const binding = computeBinding(nonce, key.publicKey);
-    const provided = await options.provider.getEvidence(binding, { nonce, publicKey: key.publicKey });
+    let provided: Awaited<ReturnType<AttestationProvider['getEvidence']>>;
+    try {
+      provided = await evidenceGate.run(() =>
+        options.provider.getEvidence(binding, { nonce, publicKey: key.publicKey }),
+      );
+    } catch (err) {
+      // Both our gate and a provider's own bound (the simulator's pending map) shed the same way.
+      if (err instanceof EvidenceBusyError) return busy(req, res);
+      if (err instanceof RuntimeError && err.code === 'RUNTIME_ATTESTATION_BUSY') return busy(req, res);
+      throw err;
+    }
+    if (res.destroyed) return;
     const envelope: EvidenceEnvelope = {
-      version: 1,
+      version: PROTOCOL_VERSION,
       platform: options.provider.platform,
       nonce: base64urlEncode(nonce),
       evidence: base64Encode(provided.evidence),
       ...(provided.collateral ? { collateral: provided.collateral } : {}),
       hpkePublicKey: base64urlEncode(key.publicKey),
       keyId: keyIdHex,
-      suites: { kem: 0x0020, kdf: 0x0001, aead: [0x0001, 0x0003] },
+      suites: { kem: KEM_ID, kdf: KDF_ID, aead: [AEAD_IDS['aes-128-gcm'], AEAD_IDS['chacha20-poly1305']] },
       ...(options.release !== undefined ? { release: options.release } : {}),
     };
     json(res, 200, envelope);
   }
 
   async function call(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Only our media type: text/plain and form bodies can be sent cross-origin without a CORS
+    // preflight (Fetch standard, CORS-safelisted request headers), so a web page could make a
+    // visitor's browser post to the enclave.
+    if (mediaType(req.headers['content-type']) !== CALL_CONTENT_TYPE) {
+      return refuse(req, res, 415);
+    }
+    let charge: BodyCharge;
+    try {
+      const declared = declaredLength(req, limits.maxBodyBytes);
+      charge = budget.charge(guard.clientOf(req), declared);
+    } catch (err) {
+      if (answerBodyError(req, res, err)) return;
+      throw err;
+    }
     // The bytes this request holds stay charged until its answer is written (plaintext and handler
     // work live that long), and are given back exactly once whatever happens.
-    let charged = 0;
     try {
-      await callCharged(req, res, (n) => {
-        charged += n;
-      });
+      await callCharged(req, res, charge);
     } finally {
-      budget.used -= charged;
+      charge.release();
     }
   }
 
-  async function callCharged(
-    req: IncomingMessage,
-    res: ServerResponse,
-    onCharge: (n: number) => void,
-  ): Promise<void> {
-    let body: Uint8Array;
+  async function callCharged(req: IncomingMessage, res: ServerResponse, charge: BodyCharge): Promise<void> {
+    let opened: OpenedRequest;
+    let enc: Uint8Array;
     try {
-      body = await readBody(req, maxBody, budget, onCharge);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        res.setHeader('connection', 'close');
-        return plain(res, 413);
-      }
-      if (err instanceof BodyBudgetExceededError) {
-        res.setHeader('connection', 'close');
-        res.setHeader('retry-after', '1');
-        return plain(res, 503);
-      }
-      throw err;
-    }
-    let opened: Awaited<ReturnType<typeof openRequest>>;
-    try {
+      const body = await readBody(req, {
+        limit: limits.maxBodyBytes,
+        idleTimeoutMs: limits.bodyIdleTimeoutMs,
+        grow: charge.grow,
+      });
+      enc = body.slice(REQUEST_HEADER_LENGTH, REQUEST_HEADER_LENGTH + ENC_LENGTH);
       opened = await openRequest(lookup, body);
     } catch (err) {
+      if (answerBodyError(req, res, err)) return;
       if (err instanceof ProtocolError && err.code === 'PROTOCOL_UNKNOWN_KEY') {
-        res.setHeader('content-type', 'application/problem+json');
-        res.writeHead(400);
-        res.end(JSON.stringify({ type: UNKNOWN_KEY_PROBLEM_TYPE, title: 'unknown-key' }));
-        return;
+        return problem(res, 400, UNKNOWN_KEY_PROBLEM_TYPE, UNKNOWN_KEY_PROBLEM_TITLE);
       }
-      // A request that cannot be opened gets a content-free 400 (docs/protocol.md §3.3): no oracle.
+      // A request that cannot be opened gets a content-free 400 (docs/protocol.md §5.4): no oracle.
       return plain(res, 400);
     }
-    const response = await dispatchCall(options.manifest, options.instance, opened.request, options.log);
+    const verdict = replay.check(enc, opened.request.sentAt);
+    if (verdict === 'replayed') return problem(res, 409, REPLAYED_PROBLEM_TYPE, REPLAYED_PROBLEM_TITLE);
+    // Plain, not a sealed NOT_RUN_BUSY: this `enc` is not remembered, so a replay of it could still
+    // run later, and a NOT_RUN_ answer would let the client resend it (a second execution).
+    if (verdict === 'full') return busy(req, res);
+    const response: CallResponse =
+      verdict === 'fresh'
+        ? await dispatchCall(options.manifest, options.instance, opened.request, options.log)
+        : {
+            ok: false,
+            error: {
+              code: NOT_RUN_STALE,
+              message: `sentAt is outside the server's window (${limits.replayPastWindowMs} ms before to ${limits.replayFutureWindowMs} ms after its clock)`,
+            },
+            serverTime: Date.now(),
+          };
+    await sendSealed(res, opened, response);
+  }
+
+  async function sendSealed(
+    res: ServerResponse,
+    opened: OpenedRequest,
+    response: CallResponse,
+  ): Promise<void> {
     let sealed: Uint8Array;
     try {
       sealed = await opened.sealResponse(response);
@@ -200,9 +283,11 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
         error: { code: 'INTERNAL', message: 'unencodable result' },
       });
     }
-    res.setHeader('content-type', RESPONSE_CONTENT_TYPE);
-    res.setHeader('cache-control', 'no-store');
-    res.writeHead(200);
+    res.writeHead(200, {
+      'content-type': RESPONSE_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      'content-length': String(sealed.length),
+    });
     res.end(sealed);
   }
 
@@ -219,10 +304,14 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+    // A burst of connections beyond Node's default backlog (511) overflowed the accept queue.
+    server.listen(
+      { port: options.port ?? 8080, host: options.host ?? '127.0.0.1', backlog: limits.listenBacklog },
+      () => {
+        server.off('error', reject);
+        resolve();
+      },
+    );
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -230,6 +319,8 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     url: `http://${host}:${address.port}`,
     port: address.port,
     server,
+    limits,
+    stats: () => ({ bodyBytesHeld: budget.used, replayEntries: replay.size }),
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -243,17 +334,29 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   };
 }
 
-function plain(res: ServerResponse, status: number, allow?: string): void {
-  res.writeHead(status, { 'content-length': '0', 'cache-control': 'no-store', ...(allow ? { allow } : {}) });
-  res.end();
+/** Answers the body-reading failures; false when `err` is not one of them. */
+function answerBodyError(req: IncomingMessage, res: ServerResponse, err: unknown): boolean {
+  if (err instanceof BodyAbortedError) {
+    res.destroy();
+    return true;
+  }
+  if (err instanceof BodyTooLargeError) {
+    refuse(req, res, 413);
+    return true;
+  }
+  if (err instanceof BodyStalledError) {
+    // The client sends nothing more: close rather than wait for the rest.
+    plain(res, 408, { connection: 'close' });
+    return true;
+  }
+  if (err instanceof BodyBudgetExceededError) {
+    busy(req, res);
+    return true;
+  }
+  return false;
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(body);
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+/** The media type of a content-type header, lowercased, without parameters. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }

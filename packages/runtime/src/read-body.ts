@@ -5,44 +5,109 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
-/** Bytes buffered by all requests in flight, shared by the server's calls. */
-export interface BodyBudget {
-  used: number;
-  readonly max: number;
-}
-
-/** The bodies in flight together exceed the server's budget: the caller answers 503. */
+/** The bodies in flight together exceed a budget: the caller answers 503. */
 export class BodyBudgetExceededError extends Error {
   override readonly name = 'BodyBudgetExceededError';
 }
 
+/** No byte of the body arrived within the idle timeout: the caller answers 408 and closes. */
+export class BodyStalledError extends Error {
+  override readonly name = 'BodyStalledError';
+}
+
+/** The client went away before the body was complete: there is nobody to answer. */
+export class BodyAbortedError extends Error {
+  override readonly name = 'BodyAbortedError';
+}
+
+/** Options of {@link readBody}. */
+export interface ReadBodyOptions {
+  /** Largest body accepted, in bytes. */
+  limit: number;
+  /** Abandon the body when no byte arrives for this long (ms). Default: no idle timeout. */
+  idleTimeoutMs?: number;
+  /**
+   * Called before buffering more bytes than were reserved (bodies without `content-length`); throws
+   * to refuse them (the budget is full).
+   */
+  grow?: (bytes: number) => void;
+}
+
+/** The declared `content-length`, or undefined (chunked); throws BodyTooLargeError above `limit`. */
+export function declaredLength(req: IncomingMessage, limit: number): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined) return undefined;
+  const declared = Number(header);
+  if (!Number.isSafeInteger(declared) || declared < 0) throw new BodyTooLargeError('bad content-length');
+  if (declared > limit) throw new BodyTooLargeError(`body of ${declared} bytes over ${limit}`);
+  return declared;
+}
+
 /**
- * Reads a request body into memory, refusing to buffer more than `limit` bytes, and, with a
- * `budget`, more than its `max` across all requests in flight. Returns how many bytes this request
- * took from the budget in `onCharge`; the caller gives them back when the request is done.
+ * Reads a request body into one buffer. With a `content-length` the buffer is allocated once at
+ * that size and each chunk is copied in as it arrives, so the server holds the body exactly once
+ * (concatenating the socket's chunks at the end held it twice). Refuses more than `limit` bytes;
+ * gives up when the body stalls for `idleTimeoutMs` (a slow-loris upload held the body budget for
+ * minutes otherwise).
  */
-export async function readBody(
-  req: IncomingMessage,
-  limit: number,
-  budget?: BodyBudget,
-  onCharge: (bytes: number) => void = () => {},
-): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(`body of ${declared} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
-    if (budget) {
-      if (budget.used + chunk.length > budget.max) {
-        throw new BodyBudgetExceededError('too many bytes in flight');
+export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promise<Uint8Array> {
+  const declared = declaredLength(req, options.limit);
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const fixed = declared === undefined ? undefined : new Uint8Array(declared);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (options.idleTimeoutMs === undefined) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(new BodyStalledError('request body stalled')), options.idleTimeoutMs);
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const fail = (err: Error) => {
+      cleanup();
+      // Stop reading: what the client sends after a refusal is not ours to buffer.
+      req.pause();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      arm();
+      if (size + chunk.length > options.limit)
+        return fail(new BodyTooLargeError(`body over ${options.limit}`));
+      if (fixed) {
+        fixed.set(chunk, size);
+      } else {
+        try {
+          options.grow?.(chunk.length);
+        } catch (err) {
+          return fail(err as Error);
+        }
+        chunks.push(chunk);
       }
-      budget.used += chunk.length;
-      onCharge(chunk.length);
-    }
-    chunks.push(chunk);
-  }
-  const all = Buffer.concat(chunks, size);
-  return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
+      size += chunk.length;
+    };
+    const onEnd = () => {
+      cleanup();
+      if (fixed) {
+        resolve(size === fixed.length ? fixed : fixed.subarray(0, size));
+        return;
+      }
+      const all = Buffer.concat(chunks, size);
+      resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+    };
+    const onError = (err: Error) => fail(new BodyAbortedError(err.message));
+    const onClose = () => {
+      if (!req.complete) fail(new BodyAbortedError('the client closed the connection mid-body'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+    arm();
+  });
 }

@@ -17,8 +17,21 @@ export class SimulatedIpcProvider implements AttestationProvider {
   #nextId = 1;
   #disconnected = false;
   readonly #pending = new Map<number, { resolve(e: ProvidedEvidence): void; reject(e: Error): void }>();
+  readonly #maxPending: number;
+  readonly #timeoutMs: number;
 
-  constructor(private readonly channel: NodeJS.Process = process) {
+  /**
+   * @param options - `maxPending`: report requests waiting for the host at once; beyond, a typed
+   *   `RUNTIME_ATTESTATION_BUSY` error (default 64). `timeoutMs`: how long one waits for the host's
+   *   answer before failing with `RUNTIME_ATTESTATION_UNAVAILABLE` (default 30 000). Without both, a
+   *   flood of attest requests (or a host that stopped answering) grew the pending map without bound.
+   */
+  constructor(
+    private readonly channel: NodeJS.Process = process,
+    options: { maxPending?: number; timeoutMs?: number } = {},
+  ) {
+    this.#maxPending = options.maxPending ?? 64;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
     if (typeof channel.send !== 'function') {
       throw new RuntimeError(
         'RUNTIME_SIMULATOR_UNAVAILABLE',
@@ -53,9 +66,31 @@ export class SimulatedIpcProvider implements AttestationProvider {
         new RuntimeError('RUNTIME_SIMULATOR_UNAVAILABLE', 'the simulator host went away'),
       );
     }
+    if (this.#pending.size >= this.#maxPending) {
+      return Promise.reject(
+        new RuntimeError('RUNTIME_ATTESTATION_BUSY', `${this.#maxPending} report requests already pending`),
+      );
+    }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(
+          new RuntimeError('RUNTIME_ATTESTATION_UNAVAILABLE', 'the simulator host did not answer in time'),
+        );
+      }, this.#timeoutMs);
+      timer.unref();
+      const settle = () => clearTimeout(timer);
+      this.#pending.set(id, {
+        resolve: (e) => {
+          settle();
+          resolve(e);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+      });
       const message: SimulatorMessage = {
         type: 'blindbox-sim/report-request',
         id,

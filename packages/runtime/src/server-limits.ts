@@ -1,0 +1,131 @@
+import { HELD_PER_BODY_BYTE } from './body-budget.js';
+
+/**
+ * Every resource bound of the enclave server, in one place (docs/runtime-limits.md explains each one
+ * and the attack it answers). Defaults suit one enclave serving many clients on a few GiB of memory;
+ * tests pass small values so that each attack is reproduced in milliseconds.
+ */
+export interface ServerLimits {
+  /**
+   * Open TCP connections at once; beyond, new connections are closed on accept (Node's
+   * `server.maxConnections`). Default: 4096.
+   */
+  maxConnections: number;
+  /**
+   * Open connections from one remote address. Behind a load balancer every client shares its
+   * address: raise this (or set it to `maxConnections`). Default: 1024.
+   */
+  maxConnectionsPerClient: number;
+  /**
+   * Requests one connection may have outstanding (HTTP/1.1 pipelining: sent before the earlier
+   * replies were read). A connection exceeding it is closed: pipelined attest requests whose replies
+   * are never read grew the heap without bound. Default: 8.
+   */
+  maxPipelinedRequests: number;
+  /**
+   * Evidence requests (attest) handed to the attestation provider at once; the hardware serialises
+   * them anyway. Default: 8.
+   */
+  maxEvidenceInFlight: number;
+  /** Attest requests waiting for a provider slot; beyond, `503` with `retry-after`. Default: 64. */
+  maxEvidenceQueued: number;
+  /**
+   * Time to receive a request's headers (Node's `server.headersTimeout`), against slow-loris
+   * header trickling. Default: 10 000 ms.
+   */
+  headersTimeoutMs: number;
+  /**
+   * Time to receive a whole request, headers and body (Node's `server.requestTimeout`). Large
+   * bodies need it long; stalled bodies are caught by `bodyIdleTimeoutMs`. Default: 600 000 ms.
+   */
+  requestTimeoutMs: number;
+  /**
+   * A request body that delivers no byte for this long is abandoned (`408`, connection closed):
+   * stalled uploads otherwise held the body budget for minutes. Default: 5 000 ms.
+   */
+  bodyIdleTimeoutMs: number;
+  /**
+   * How long an idle keep-alive connection stays open (Node's `server.keepAliveTimeout`). Longer
+   * than the usual client idle timeouts (4 s in undici, 5 s in Node's agent), so that the client, not
+   * the server, closes idle connections: a server closing at the moment a client reuses the
+   * connection is what reset about 3 % of first calls under load. Default: 65 000 ms.
+   */
+  keepAliveTimeoutMs: number;
+  /**
+   * A connection with no traffic in either direction for this long is destroyed (a reader that
+   * stopped reading our replies). Default: 120 000 ms.
+   */
+  socketIdleTimeoutMs: number;
+  /** How often Node checks the header and request timeouts. Default: 1 000 ms. */
+  timeoutCheckIntervalMs: number;
+  /** Pending TCP connections the kernel queues before `accept` (capped by `net.core.somaxconn`). Default: 4096. */
+  listenBacklog: number;
+  /** Largest sealed call body, in bytes; larger ones get `413`. Default: 32 MiB. */
+  maxBodyBytes: number;
+  /**
+   * Memory held for call bodies (the body and its plaintext: {@link HELD_PER_BODY_BYTE} bytes per
+   * body byte) across all requests in flight; a request that would exceed it gets `503` with
+   * `retry-after`. Default: 4 large calls, 4 × `maxBodyBytes` × 2.
+   */
+  maxInFlightBodyBytes: number;
+  /** The same, for all requests of one remote address. Default: 2 × `maxBodyBytes` × 2. */
+  maxInFlightBodyBytesPerClient: number;
+  /**
+   * Calls whose declared body is at most this big draw from a separate reserve
+   * (`smallBodyReserveBytes`), so that a few large or stalled uploads never starve small calls.
+   * Default: 64 KiB.
+   */
+  smallBodyBytes: number;
+  /** The reserve (held memory) for small calls, across all clients. Default: 16 MiB (128 calls of 64 KiB). */
+  smallBodyReserveBytes: number;
+  /** One-shot replay protection: oldest acceptable `sentAt`, relative to the server clock. Default: 300 000 ms. */
+  replayPastWindowMs: number;
+  /** Newest acceptable `sentAt` (client clocks run ahead). Default: 60 000 ms. */
+  replayFutureWindowMs: number;
+  /**
+   * Encapsulations remembered within the window; when full of unexpired entries, new one-shot calls
+   * get `503` (never forget an entry early: that would let its replay run). Default: 250 000.
+   */
+  replayCacheEntries: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** The limits with every default filled in; throws on a value that is not a positive number. */
+export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: number): ServerLimits {
+  const maxBody = given.maxBodyBytes ?? maxBodyBytes ?? 32 * MiB;
+  const limits: ServerLimits = {
+    maxConnections: 4096,
+    maxConnectionsPerClient: 1024,
+    maxPipelinedRequests: 8,
+    maxEvidenceInFlight: 8,
+    maxEvidenceQueued: 64,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 600_000,
+    bodyIdleTimeoutMs: 5_000,
+    keepAliveTimeoutMs: 65_000,
+    socketIdleTimeoutMs: 120_000,
+    timeoutCheckIntervalMs: 1_000,
+    listenBacklog: 4096,
+    maxInFlightBodyBytes: 4 * maxBody * HELD_PER_BODY_BYTE,
+    maxInFlightBodyBytesPerClient: 2 * maxBody * HELD_PER_BODY_BYTE,
+    smallBodyBytes: 64 * 1024,
+    smallBodyReserveBytes: 16 * MiB,
+    replayPastWindowMs: 300_000,
+    replayFutureWindowMs: 60_000,
+    replayCacheEntries: 250_000,
+    ...stripUndefined(given),
+    maxBodyBytes: maxBody,
+  };
+  for (const [name, value] of Object.entries(limits)) {
+    // NaN compares false against everything and would lift the limit: refuse it.
+    if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+      throw new RangeError(`server limit ${name} must be a positive number, got ${String(value)}`);
+    }
+  }
+  return limits;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
