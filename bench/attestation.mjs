@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clearSignatureCaches, verifyNitroDocument, verifySnpEvidence } from '@blindbox/attestation';
+import { verifyNitroDocument, verifySnpEvidence } from '@blindbox/attestation';
+import { clearSignatureCaches } from '@blindbox/attestation/internal';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const VECTORS = process.env.BLINDBOX_VECTORS ?? join(here, '../vectors');

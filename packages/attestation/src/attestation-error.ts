@@ -18,7 +18,17 @@ export type AttestationErrorCode =
   | 'ATTESTATION_HOST_DATA_MISMATCH'
   | 'ATTESTATION_PCR_MISMATCH'
   | 'ATTESTATION_NONCE_MISMATCH'
-  | 'ATTESTATION_BINDING_MISMATCH';
+  | 'ATTESTATION_BINDING_MISMATCH'
+  | 'ATTESTATION_GPU_RIM_SIGNATURE'
+  | 'ATTESTATION_GPU_RIM_VERSION_MISMATCH'
+  | 'ATTESTATION_GPU_FWID_MISMATCH'
+  // Intel TDX (src/tdx): revocation, Intel collateral, QE identity, RTMR and MRCONFIGID policies.
+  | 'ATTESTATION_CERT_REVOKED'
+  | 'ATTESTATION_COLLATERAL_EXPIRED'
+  | 'ATTESTATION_COLLATERAL_MISMATCH'
+  | 'ATTESTATION_QE_IDENTITY_MISMATCH'
+  | 'ATTESTATION_RTMR_MISMATCH'
+  | 'ATTESTATION_MRCONFIGID_MISMATCH';
 
 /** The one error class of `@blindbox/attestation`: evidence was rejected (fail closed). */
 export class AttestationError extends Error {
@@ -36,52 +46,5 @@ export class AttestationError extends Error {
     super(message, options);
     this.code = code;
     this.checks = checks;
-  }
-}
-
-/**
- * Records checks in order and throws at the first failure, so every verifier reports the same way.
- */
-export class CheckList {
-  readonly checks: Check[] = [];
-
-  /** Records a check; throws `AttestationError(code, message)` when `ok` is false. */
-  require(
-    ok: boolean,
-    name: string,
-    code: AttestationErrorCode,
-    message: string,
-    values: { expected?: string; found?: string } = {},
-  ): void {
-    this.checks.push({ name, ok, ...values });
-    if (!ok) throw new AttestationError(code, message, [...this.checks]);
-  }
-
-  /** Records a passed check whose outcome was decided elsewhere (e.g. by a parser). */
-  pass(name: string, values: { expected?: string; found?: string } = {}): void {
-    this.checks.push({ name, ok: true, ...values });
-  }
-}
-
-/**
- * Runs a verifier's body so that whatever it throws leaves as an {@link AttestationError} whose last
- * check failed: parser errors get the checks made so far plus a failing `name` check, and anything
- * unexpected (a bug, a WebCrypto refusal) fails closed as `ATTESTATION_MALFORMED_EVIDENCE` with the
- * original error as `cause`.
- */
-export async function runChecks<T>(checks: CheckList, name: string, body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    if (err instanceof AttestationError && err.checks.at(-1)?.ok === false) throw err;
-    const code: AttestationErrorCode =
-      err instanceof AttestationError ? err.code : 'ATTESTATION_MALFORMED_EVIDENCE';
-    const message =
-      err instanceof AttestationError
-        ? err.message
-        : `evidence could not be processed (${err instanceof Error ? err.message : String(err)})`;
-    throw new AttestationError(code, message, [...checks.checks, { name, ok: false, found: message }], {
-      cause: err,
-    });
   }
 }

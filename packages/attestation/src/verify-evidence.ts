@@ -1,8 +1,9 @@
 import { AttestationError } from './attestation-error.js';
-import { base64ToBytes } from './base64.js';
 import { type NitroPolicy, verifyNitroDocument } from './nitro/verify-nitro-document.js';
 import { type SnpCollateral, type SnpPolicy, verifySnpEvidence } from './sev-snp/verify-snp-report.js';
 import { verifySimulatedEvidence } from './simulated/verify-simulated.js';
+import { tdxEnvelopeCollateral } from './tdx/tdx-envelope-collateral.js';
+import { type TdxPolicy, verifyTdxQuote } from './tdx/verify-tdx-quote.js';
 import type { Platform, VerificationReport } from './verification-report.js';
 
 /** Evidence as it travels in the protocol envelope. */
@@ -13,7 +14,8 @@ export interface EvidenceInput {
   /**
    * Certificates and other collateral the platform provides. SEV-SNP: `vcek` or `vlek` (PEM or
    * base64 DER), `certChain` (PEM: ASK/ASVK then ARK), `thim` (Azure THIM JSON, text or object).
-   * Nitro: none (the document carries its chain).
+   * Nitro: none (the document carries its chain). TDX: `tcbInfo`, `tcbInfoIssuerChain`, `qeIdentity`,
+   * `qeIdentityIssuerChain`, `pckCrl`, `pckCrlIssuerChain`, `rootCrl` (see `TdxCollateral`).
    */
   collateral?: Record<string, unknown>;
 }
@@ -34,6 +36,8 @@ export interface EvidencePolicy {
   snp?: SnpPolicy;
   /** Nitro policy (PCRs, freshness window, nonce and public key). Default: the safe defaults of {@link NitroPolicy}. */
   nitro?: NitroPolicy;
+  /** Intel TDX policy (TCB statuses, MRTD, RTMRs, MRCONFIGID, noCollateral). Default: the safe defaults of {@link TdxPolicy}. */
+  tdx?: TdxPolicy;
 }
 
 /** Verifies evidence of any supported platform under one policy; throws {@link AttestationError} on rejection. */
@@ -71,6 +75,14 @@ export async function verifyEvidence(
         ...(policy.at ? { at: policy.at } : {}),
         ...(policy.expectedReportData ? { expectedReportData: policy.expectedReportData } : {}),
       });
+    case 'tdx':
+      return verifyTdxQuote(input.evidence, {
+        ...policy.tdx,
+        allowDebug: policy.allowDebug === true || policy.tdx?.allowDebug === true,
+        ...(policy.at ? { at: policy.at } : {}),
+        ...(policy.expectedReportData ? { expectedReportData: policy.expectedReportData } : {}),
+        collateral: tdxEnvelopeCollateral(input.collateral),
+      });
     default:
       throw new AttestationError(
         'ATTESTATION_UNSUPPORTED',
@@ -79,7 +91,7 @@ export async function verifyEvidence(
           {
             name: 'platform',
             ok: false,
-            expected: 'simulated, sev-snp or nitro',
+            expected: 'simulated, sev-snp, nitro or tdx',
             found: String(input.platform),
           },
         ],
@@ -119,5 +131,3 @@ function snpCollateral(collateral: Record<string, unknown> = {}): SnpCollateral 
   }
   return out;
 }
-
-export { base64ToBytes };

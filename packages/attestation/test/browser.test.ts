@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { base64Encode as bytesToBase64 } from '@blindbox/bytes';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CHROMIUM, launchChromium } from '../../../tooling/headless-chromium.js';
-import { bytesToBase64 } from '../src/base64.js';
 import { verifyEvidence } from '../src/verify-evidence.js';
 import { expected, hex, vector, vectorText } from './vectors.js';
 

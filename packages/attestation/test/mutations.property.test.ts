@@ -1,8 +1,8 @@
+import { equalBytes as bytesEqual } from '@blindbox/bytes';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { AttestationError } from '../src/attestation-error.js';
-import { bytesEqual } from '../src/bytes.js';
-import { encodeHead } from '../src/nitro/decode-cbor.js';
+import { encodeHead } from '../src/cbor/decode-cbor.js';
 import { decodeCoseSign1 } from '../src/nitro/decode-cose-sign1.js';
 import { verifyNitroDocument } from '../src/nitro/verify-nitro-document.js';
 import { type SnpVerifyOptions, verifySnpEvidence } from '../src/sev-snp/verify-snp-report.js';

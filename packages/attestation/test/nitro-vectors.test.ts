@@ -1,7 +1,7 @@
+import { hexEncode as toHex } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, test } from 'vitest';
 import { AttestationError, type AttestationErrorCode } from '../src/attestation-error.js';
-import { toHex } from '../src/bytes.js';
 import { decodeCoseSign1 } from '../src/nitro/decode-cose-sign1.js';
 import { type NitroVerifyOptions, verifyNitroDocument } from '../src/nitro/verify-nitro-document.js';
 import { PINNED_ROOTS } from '../src/pinned-roots.js';

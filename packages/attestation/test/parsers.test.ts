@@ -1,9 +1,13 @@
+import {
+  base64DecodeLenient as base64ToBytes,
+  base64Encode as bytesToBase64,
+  hexEncode as toHex,
+} from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, test } from 'vitest';
-import { AttestationError, CheckList } from '../src/attestation-error.js';
-import { base64ToBytes, bytesToBase64 } from '../src/base64.js';
-import { toHex } from '../src/bytes.js';
-import { decodeCbor, encodeHead } from '../src/nitro/decode-cbor.js';
+import { AttestationError } from '../src/attestation-error.js';
+import { decodeCbor, encodeHead } from '../src/cbor/decode-cbor.js';
+import { readDer } from '../src/der/read-der.js';
 import { PINNED_ROOTS } from '../src/pinned-roots.js';
 import {
   ARK_GENOA,
@@ -22,9 +26,9 @@ import { parseThimCollateral } from '../src/sev-snp/parse-thim-collateral.js';
 import { decodeTcb, productFromCpuid, tcbHex } from '../src/sev-snp/snp-product.js';
 import { verifySnpEvidence } from '../src/sev-snp/verify-snp-report.js';
 import { encodeSimulatedReportBody } from '../src/simulated/simulated-report.js';
+import { CheckList } from '../src/verifier/check-list.js';
 import { verifyEvidence } from '../src/verify-evidence.js';
 import { decodePemCertificates, parseCertificate } from '../src/x509/parse-certificate.js';
-import { readDer } from '../src/x509/read-der.js';
 import { verifyCertificateChain } from '../src/x509/verify-certificate-chain.js';
 import { expected, hex, vector, vectorText } from './vectors.js';
 

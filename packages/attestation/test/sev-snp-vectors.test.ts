@@ -1,8 +1,7 @@
+import { base64DecodeLenient as base64ToBytes, hexEncode as toHex } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, test } from 'vitest';
-import { AttestationError, type AttestationErrorCode, CheckList } from '../src/attestation-error.js';
-import { base64ToBytes } from '../src/base64.js';
-import { toHex } from '../src/bytes.js';
+import { AttestationError, type AttestationErrorCode } from '../src/attestation-error.js';
 import { PINNED_ROOTS } from '../src/pinned-roots.js';
 import { parseSnpReport } from '../src/sev-snp/parse-snp-report.js';
 import type { ThimCollateral } from '../src/sev-snp/parse-thim-collateral.js';
@@ -12,6 +11,7 @@ import {
   verifySnpEvidence,
   verifyVcekChain,
 } from '../src/sev-snp/verify-snp-report.js';
+import { CheckList } from '../src/verifier/check-list.js';
 import { decodePemCertificates, parseCertificate } from '../src/x509/parse-certificate.js';
 import { certificateFingerprint } from '../src/x509/verify-certificate-chain.js';
 import { expected, hex, vector, vectorText } from './vectors.js';

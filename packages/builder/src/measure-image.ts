@@ -1,4 +1,5 @@
-import { type MeasuredFile, simulatedMeasurement, toHex } from '@blindbox/attestation';
+import { type MeasuredFile, simulatedMeasurement } from '@blindbox/attestation/internal';
+import { hexEncode as toHex } from '@blindbox/bytes';
 import { ociDigest } from './digest.js';
 import type { ImageLayer } from './write-oci-layout.js';
 

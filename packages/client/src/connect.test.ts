@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { encodeSimulatedReportBody } from '@blindbox/attestation';
+import { encodeSimulatedReportBody } from '@blindbox/attestation/internal';
 import type { AppManifest } from '@blindbox/protocol';
 import { type AttestationProvider, type EnclaveServer, startEnclaveServer } from '@blindbox/runtime';
 import { enclave, endpoint } from '@blindbox/sdk';

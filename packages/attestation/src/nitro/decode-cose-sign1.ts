@@ -1,5 +1,6 @@
+import { concatBytes, utf8Encode } from '@blindbox/bytes';
 import { AttestationError } from '../attestation-error.js';
-import { type CborValue, decodeCbor, encodeHead } from './decode-cbor.js';
+import { type CborValue, decodeCbor, encodeHead } from '../cbor/decode-cbor.js';
 
 /** A COSE_Sign1 message (RFC 9052 §4.2). */
 export interface CoseSign1 {
@@ -47,24 +48,14 @@ export function decodeCoseSign1(bytes: Uint8Array): CoseSign1 {
   return { protectedBytes, alg, payload, signature };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-const SIGNATURE1 = new TextEncoder().encode('Signature1');
+const SIGNATURE1 = utf8Encode('Signature1');
 
 /** The bytes a COSE_Sign1 signature covers (RFC 9052 §4.4): `["Signature1", protected, external_aad, payload]`. */
 export function coseSign1SigStructure(
   message: CoseSign1,
   externalAad: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  return concat([
+  return concatBytes(
     encodeHead(4, 4),
     encodeHead(3, SIGNATURE1.length),
     SIGNATURE1,
@@ -74,5 +65,5 @@ export function coseSign1SigStructure(
     externalAad,
     encodeHead(2, message.payload.length),
     message.payload,
-  ]);
+  );
 }

@@ -1,5 +1,5 @@
 import { AttestationError } from '../attestation-error.js';
-import { type CborValue, decodeCbor } from './decode-cbor.js';
+import { type CborValue, decodeCbor } from '../cbor/decode-cbor.js';
 
 /** The payload of a Nitro Enclaves attestation document. */
 export interface NitroDocument {

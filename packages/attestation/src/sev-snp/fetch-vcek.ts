@@ -1,5 +1,5 @@
+import { hexEncode } from '@blindbox/bytes';
 import { AttestationError } from '../attestation-error.js';
-import { toHex } from '../bytes.js';
 import { parseCertificate } from '../x509/parse-certificate.js';
 import type { SnpProduct, SnpTcb } from './snp-product.js';
 
@@ -45,7 +45,7 @@ export function vcekUrl(
   tcb: SnpTcb,
   baseUrl = 'https://kdsintf.amd.com',
 ): string {
-  const hwid = toHex(product === 'Turin' ? chipId.subarray(0, 8) : chipId);
+  const hwid = hexEncode(product === 'Turin' ? chipId.subarray(0, 8) : chipId);
   const q = new URLSearchParams();
   if (product === 'Turin') q.set('fmcSPL', String(tcb.fmc ?? 0));
   q.set('blSPL', String(tcb.bootloader));

@@ -1,6 +1,6 @@
+import { equalBytes, hexEncode, utf8Decode } from '@blindbox/bytes';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { AttestationError } from '../attestation-error.js';
-import { bytesEqual, toHex } from '../bytes.js';
 import { SNP_REPORT_LENGTH } from './parse-snp-report.js';
 
 /** An Azure confidential VM HCL report, split into its parts. */
@@ -73,7 +73,7 @@ export function parseHclReport(bytes: Uint8Array): HclReport {
   const runtimeData = bytes.slice(o + REQUEST_DATA_HEADER, end);
   const out: HclReport = { snpReport, runtimeData, hashType };
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(runtimeData));
+    const parsed: unknown = JSON.parse(utf8Decode(runtimeData));
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
       out.runtimeClaims = parsed as Record<string, unknown>;
     }
@@ -97,5 +97,5 @@ export function hclBindsRuntimeData(
   reportData: Uint8Array,
 ): { ok: boolean; expected: string } {
   const expected = hclReportData(hcl);
-  return { ok: bytesEqual(expected, reportData), expected: toHex(expected) };
+  return { ok: equalBytes(expected, reportData), expected: hexEncode(expected) };
 }

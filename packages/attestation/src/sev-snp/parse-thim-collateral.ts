@@ -1,3 +1,4 @@
+import { hexDecode } from '@blindbox/bytes';
 import { AttestationError } from '../attestation-error.js';
 import { decodePemCertificates } from '../x509/parse-certificate.js';
 
@@ -49,7 +50,7 @@ export function parseThimCollateral(input: string | ThimCollateral): ParsedThimC
   const chain = decodePemCertificates(certificateChain);
   if (chain.length !== 2)
     throw bad(`certificateChain holds ${chain.length} certificates, expected ASK and ARK`);
-  const tcb = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) tcb[7 - i] = Number.parseInt(tcbm.slice(i * 2, i * 2 + 2), 16);
+  // tcbm is the u64 big-endian; the report holds it little-endian.
+  const tcb = hexDecode(tcbm).reverse();
   return { vcek: vcek[0]!, chain, tcb, tcbm: tcbm.toLowerCase() };
 }

@@ -1,6 +1,6 @@
 import { AttestationError } from '../attestation-error.js';
+import { DER, derSmallInt, readDerExact } from '../der/read-der.js';
 import type { Certificate } from '../x509/parse-certificate.js';
-import { DER, derSmallInt, readDerExact } from '../x509/read-der.js';
 import type { SnpTcb } from './snp-product.js';
 
 /** The AMD extensions of a VCEK or VLEK certificate. */

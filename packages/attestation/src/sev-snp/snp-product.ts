@@ -1,3 +1,5 @@
+import { hexEncode } from '@blindbox/bytes';
+
 /** AMD EPYC generations whose SEV-SNP roots this package pins. */
 export type SnpProduct = 'Milan' | 'Genoa' | 'Turin';
 
@@ -33,9 +35,7 @@ export function tcbReservedZero(raw: Uint8Array, product: SnpProduct): boolean {
 
 /** The TCB as KDS's `tcbm` hex (the u64 value, big-endian hex): how THIM and `sevtool` print it. */
 export function tcbHex(raw: Uint8Array): string {
-  let out = '';
-  for (let i = raw.length - 1; i >= 0; i--) out += raw[i]!.toString(16).padStart(2, '0');
-  return out;
+  return hexEncode(raw.slice().reverse());
 }
 
 /**
@@ -55,4 +55,9 @@ export function productFromCpuid(family: number, model: number): SnpProduct | un
 export function productFromName(commonName: string): SnpProduct | undefined {
   const m = /^(?:SEV|SEV-VLEK|ARK|ASK|ASVK)-(Milan|Genoa|Turin)$/.exec(commonName);
   return m ? (m[1] as SnpProduct) : undefined;
+}
+
+/** A TCB in words, for messages and reports: `bl=3 tee=0 snp=8 ucode=115` (Turin adds `fmc=`). */
+export function tcbText(t: SnpTcb): string {
+  return `bl=${t.bootloader} tee=${t.tee} snp=${t.snp} ucode=${t.microcode}${t.fmc === undefined ? '' : ` fmc=${t.fmc}`}`;
 }

@@ -1,3 +1,4 @@
+import { utf8Encode } from '@blindbox/bytes';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 
 /** A file as the simulator loads it from the image: a path inside the image and its bytes. */
@@ -6,11 +7,11 @@ export interface MeasuredFile {
   bytes: Uint8Array;
 }
 
-const LABEL = new TextEncoder().encode('blindbox/simulated-measurement/v1\0');
+const LABEL = utf8Encode('blindbox/simulated-measurement/v1\0');
 
 function compareBytewise(a: string, b: string): number {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
+  const ea = utf8Encode(a);
+  const eb = utf8Encode(b);
   const n = Math.min(ea.length, eb.length);
   for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return (ea[i] ?? 0) - (eb[i] ?? 0);
   return ea.length - eb.length;
@@ -28,10 +29,9 @@ export function simulatedMeasurement(
   files: readonly MeasuredFile[],
   entrypoint: readonly string[],
 ): Uint8Array {
-  const enc = new TextEncoder();
   const h = sha384.create();
   h.update(LABEL);
-  const cmd = enc.encode(entrypoint.join('\0'));
+  const cmd = utf8Encode(entrypoint.join('\0'));
   h.update(u32(cmd.length));
   h.update(cmd);
   const sorted = [...files].sort((a, b) => compareBytewise(a.path, b.path));
@@ -39,7 +39,7 @@ export function simulatedMeasurement(
     if (sorted[i]?.path === sorted[i - 1]?.path) throw new TypeError(`duplicate path ${sorted[i]?.path}`);
   }
   for (const file of sorted) {
-    const path = enc.encode(file.path);
+    const path = utf8Encode(file.path);
     h.update(u32(path.length));
     h.update(path);
     h.update(u64(file.bytes.length));

@@ -1,8 +1,9 @@
+import { base64DecodeLenient, equalBytes, hexEncode } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AttestationError, CheckList, runChecks } from '../attestation-error.js';
-import { base64ToBytes } from '../base64.js';
-import { bytesEqual, toHex } from '../bytes.js';
+import { AttestationError } from '../attestation-error.js';
 import type { VerificationReport } from '../verification-report.js';
+import { CheckList, runChecks } from '../verifier/check-list.js';
+import { requireExpectedBytes } from '../verifier/expected-values.js';
 import { parseSimulatedReport } from './simulated-report.js';
 
 /** Policy for simulated evidence. Simulated evidence proves nothing about hardware: dev and tests only. */
@@ -41,14 +42,17 @@ async function verifySimulated(
   const report = parseSimulatedReport(evidence);
   checks.pass('simulated.layout', { found: `version ${report.version}` });
 
-  const roots = policy.trustedRoots.map((b64) => base64ToBytes(b64));
-  const root = roots.find((spki) => bytesEqual(sha256(spki), report.signerKeyId));
+  const roots = policy.trustedRoots.map((b64) => base64DecodeLenient(b64));
+  const root = roots.find((spki) => equalBytes(sha256(spki), report.signerKeyId));
   checks.require(
     root !== undefined,
     'simulated.root',
     'ATTESTATION_UNTRUSTED_ROOT',
-    `simulated evidence is signed by key ${toHex(report.signerKeyId)}, which is not one of the ${roots.length} trusted simulator root(s); pass that simulator's public key (blindbox sim-root show) as a trusted root`,
-    { expected: roots.map((r) => toHex(sha256(r))).join(',') || '(none)', found: toHex(report.signerKeyId) },
+    `simulated evidence is signed by key ${hexEncode(report.signerKeyId)}, which is not one of the ${roots.length} trusted simulator root(s); pass that simulator's public key (blindbox sim-root show) as a trusted root`,
+    {
+      expected: roots.map((r) => hexEncode(sha256(r))).join(',') || '(none)',
+      found: hexEncode(report.signerKeyId),
+    },
   );
 
   const key = await crypto.subtle.importKey(
@@ -89,25 +93,22 @@ async function verifySimulated(
     { expected: 'false', found: String(report.debug) },
   );
 
-  if (policy.expectedReportData) {
-    checks.require(
-      bytesEqual(report.reportData, policy.expectedReportData),
-      'binding.reportData',
-      'ATTESTATION_BINDING_MISMATCH',
-      'report_data does not bind this nonce and this public key: replayed evidence or a relay that swapped the key',
-      { expected: toHex(policy.expectedReportData), found: toHex(report.reportData) },
-    );
-  }
+  requireExpectedBytes(
+    checks,
+    'binding.reportData',
+    'ATTESTATION_BINDING_MISMATCH',
+    policy.expectedReportData,
+    report.reportData,
+    'report_data does not bind this nonce and this public key: replayed evidence or a relay that swapped the key',
+  );
 
   return {
     platform: 'simulated',
-    measurement: toHex(report.measurement),
-    reportData: toHex(report.reportData),
+    measurement: hexEncode(report.measurement),
+    reportData: hexEncode(report.reportData),
     debug: report.debug,
     checks: checks.checks,
-    claims: { timestamp: report.timestamp.toISOString(), signerKeyId: toHex(report.signerKeyId) },
+    claims: { timestamp: report.timestamp.toISOString(), signerKeyId: hexEncode(report.signerKeyId) },
     verifiedAt: at.toISOString(),
   };
 }
-
-export { AttestationError };

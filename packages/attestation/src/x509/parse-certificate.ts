@@ -1,5 +1,5 @@
+import { base64DecodeLenient, equalBytes } from '@blindbox/bytes';
 import { AttestationError } from '../attestation-error.js';
-import { base64ToBytes } from '../base64.js';
 import {
   DER,
   type DerNode,
@@ -9,7 +9,7 @@ import {
   derUnsigned,
   expectTag,
   readDerExact,
-} from './read-der.js';
+} from '../der/read-der.js';
 
 export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
@@ -104,7 +104,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const serialNumber = derUnsigned(expectTag(fields[i++], DER.INTEGER, W), W);
   const innerAlg = expectTag(fields[i++], DER.SEQUENCE, W);
   // RFC 5280 §4.1.1.2: the signature field inside tbsCertificate must match the outer algorithm.
-  if (!sameBytes(innerAlg.der, algNode.der)) throw bad('inner and outer signature algorithms differ');
+  if (!equalBytes(innerAlg.der, algNode.der)) throw bad('inner and outer signature algorithms differ');
   const issuer = expectTag(fields[i++], DER.SEQUENCE, W);
   const validity = expectTag(fields[i++], DER.SEQUENCE, W);
   const subject = expectTag(fields[i++], DER.SEQUENCE, W);
@@ -183,7 +183,7 @@ export function decodePemCertificates(pem: string): Uint8Array[] {
     const e = pem.indexOf(end, b + begin.length);
     if (e < 0) break;
     try {
-      out.push(base64ToBytes(pem.slice(b + begin.length, e).replace(/\s+/g, '')));
+      out.push(base64DecodeLenient(pem.slice(b + begin.length, e).replace(/\s+/g, '')));
     } catch {
       throw bad('PEM block is not base64');
     }
@@ -204,16 +204,10 @@ export function certificateBytes(input: string | Uint8Array): Uint8Array {
     return all[0]!;
   }
   try {
-    return base64ToBytes(input.replace(/\s+/g, ''));
+    return base64DecodeLenient(input.replace(/\s+/g, ''));
   } catch {
     throw bad('neither PEM nor base64 DER');
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

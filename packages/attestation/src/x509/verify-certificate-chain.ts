@@ -1,6 +1,6 @@
+import { equalBytes, hexEncode } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { CheckList } from '../attestation-error.js';
-import { bytesEqual, toHex } from '../bytes.js';
+import type { CheckList } from '../verifier/check-list.js';
 import type { Certificate } from './parse-certificate.js';
 import { verifyCertificateSignature } from './verify-signature.js';
 
@@ -15,7 +15,7 @@ const UNDERSTOOD_CRITICAL = new Set(['2.5.29.19', '2.5.29.15']);
 
 /** SHA-256 of a certificate's DER, lowercase hex: the fingerprint pinned roots are compared by. */
 export function certificateFingerprint(cert: Certificate): string {
-  return toHex(sha256(cert.der));
+  return hexEncode(sha256(cert.der));
 }
 
 /**
@@ -74,7 +74,7 @@ export async function verifyCertificateChain(
       issuerCert.basicConstraints?.ca === true &&
       (issuerCert.keyUsage === undefined || ((issuerCert.keyUsage[0] ?? 0) & 0x04) !== 0) &&
       (selfSigned || pathLength === undefined || i <= pathLength);
-    const namesChain = bytesEqual(cert.issuer, issuerCert.subject);
+    const namesChain = equalBytes(cert.issuer, issuerCert.subject);
     checks.require(
       namesChain && pathOk,
       `${name}.issuer`,

@@ -1,8 +1,8 @@
+import { base64urlEncode, hexEncode } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AttestationError } from '../attestation-error.js';
-import { toHex } from '../bytes.js';
+import { DER, derChildren, derUnsigned, expectTag, readDerExact } from '../der/read-der.js';
 import type { Certificate, PublicKey, SignatureAlgorithm } from './parse-certificate.js';
-import { DER, derChildren, derUnsigned, expectTag, readDerExact } from './read-der.js';
 
 type Buf = Uint8Array<ArrayBuffer>;
 
@@ -27,13 +27,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
 
 function keyId(key: PublicKey, alg: SignatureAlgorithm): string {
   const material = key.kind === 'ec' ? key.point : new Uint8Array([...key.n, 0, ...key.e]);
-  return `${alg.kind}:${alg.hash}:${toHex(sha256(material))}`;
-}
-
-function b64url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${alg.kind}:${alg.hash}:${hexEncode(sha256(material))}`;
 }
 
 /** Imports a public key for `alg` through WebCrypto, once per key (imports cost more than verifies). */
@@ -54,7 +48,7 @@ export function importVerifyKey(key: PublicKey, alg: SignatureAlgorithm): Promis
     // JWK rather than SPKI: browsers refuse SPKI whose algorithm is id-RSASSA-PSS, all accept JWK.
     imported = crypto.subtle.importKey(
       'jwk',
-      { kty: 'RSA', n: b64url(key.n), e: b64url(key.e), ext: true },
+      { kty: 'RSA', n: base64urlEncode(key.n), e: base64urlEncode(key.e), ext: true },
       { name: 'RSA-PSS', hash: alg.hash },
       false,
       ['verify'],
@@ -126,7 +120,7 @@ export async function verifySignature(
  * Validity periods are never cached: they depend on the verification time and are checked each time.
  */
 export async function verifyCertificateSignature(cert: Certificate, issuerKey: PublicKey): Promise<boolean> {
-  const id = `${toHex(sha256(cert.der))}:${keyId(issuerKey, cert.signatureAlgorithm)}`;
+  const id = `${hexEncode(sha256(cert.der))}:${keyId(issuerKey, cert.signatureAlgorithm)}`;
   const hit = certCache.get(id);
   if (hit !== undefined) return hit;
   // X.509 ECDSA signatures are DER; the verifier above takes P1363 only at the exact raw length,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MeasuredFile } from '@blindbox/attestation';
+import type { MeasuredFile } from '@blindbox/attestation/internal';
 import tar from 'tar-stream';
 
 interface Descriptor {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeCoseSign1, parseNitroDocument, verifyEvidence } from '@blindbox/attestation';
+import { verifyEvidence } from '@blindbox/attestation';
+import { decodeCoseSign1, parseNitroDocument } from '@blindbox/attestation/internal';
 import { decode, encode } from 'cbor2';
 import { describe, expect, test } from 'vitest';
 import { RuntimeError } from '../runtime-error.js';

@@ -1,4 +1,5 @@
-import { decodeCoseSign1, type Platform, parseNitroDocument } from '@blindbox/attestation';
+import type { Platform } from '@blindbox/attestation';
+import { decodeCoseSign1, parseNitroDocument } from '@blindbox/attestation/internal';
 import { decode, encode } from 'cbor2';
 import { RuntimeError } from '../runtime-error.js';
 import type { AttestationProvider, ProvidedEvidence } from './attestation-provider.js';

@@ -1,4 +1,4 @@
-import { bytesToBase64 } from '@blindbox/attestation';
+import { base64Encode as bytesToBase64 } from '@blindbox/bytes';
 import { RuntimeError } from '../runtime-error.js';
 
 /**

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Platform, parseSnpReport } from '@blindbox/attestation';
+import type { Platform } from '@blindbox/attestation';
+import { parseSnpReport } from '@blindbox/attestation/internal';
 import { RuntimeError } from '../runtime-error.js';
 import type { AttestationProvider, ProvidedEvidence } from './attestation-provider.js';
 import { snpCollateralFromCertTable } from './sev-snp-cert-table.js';

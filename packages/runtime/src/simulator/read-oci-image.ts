@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import type { MeasuredFile } from '@blindbox/attestation';
+import type { MeasuredFile } from '@blindbox/attestation/internal';
 import { extract } from 'tar-stream';
 import { RuntimeError } from '../runtime-error.js';
 
