@@ -1,22 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { AttestationError, type Check, type EvidencePolicy, type NitroPcrSet, verifyEvidence } from '@blindbox/attestation';
 import {
-  AttestationError,
-  base64ToBytes,
-  type Check,
   decodeCoseSign1,
-  type EvidencePolicy,
-  fromHex,
   isHclReport,
-  type NitroPcrSet,
   parseHclReport,
   parseNitroDocument,
   parseSnpReport,
   SNP_REPORT_LENGTH,
-  toHex,
-  verifyEvidence,
-} from '@blindbox/attestation';
+} from '@blindbox/attestation/internal';
+import { base64DecodeLenient as base64ToBytes, hexDecode, hexEncode as toHex } from '@blindbox/bytes';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
+
+/** Hex the user typed: surrounding whitespace tolerated, either case. */
+const fromHex = (text: string): Uint8Array => hexDecode(text.trim());
 
 /** How the evidence file is encoded. */
 export type EvidenceFormat = 'raw' | 'hex' | 'base64' | 'hcl';
