@@ -6,7 +6,7 @@
 //   2. inclusion-proof latency at that size: the Merkle proof alone (read from the tile files), and a
 //      full GET /api/v1/log/entries?logIndex= (proof + signed entry timestamp + HTTP);
 //   3. the server's RSS at 1% and at 100% of the entries (memory stays flat: no leaf kept in memory).
-// Run after a build: `npx tsc -p packages/transparency/tsconfig.build.json && node bench/transparency.mjs`.
+// Run after a build: `npx turbo run build --filter=@blindbox/log-server... && node bench/transparency.mjs`.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { once } from 'node:events';
@@ -27,7 +27,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '../packages/transparency/dist');
+const dist = join(here, '../packages/log-server/dist');
 const ENTRIES = Number(process.env.BLINDBOX_BENCH_ENTRIES ?? 100_000);
 const CONCURRENCY = Number(process.env.BLINDBOX_BENCH_CONCURRENCY ?? 64);
 const PROOF_SAMPLES = 2000;

@@ -4,43 +4,23 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  IN_TOTO_STATEMENT_V1,
+  RELEASE_PREDICATE_TYPE,
+  type ReleasePredicate,
+  type ReleaseStatement,
+} from '@blindbox/protocol';
 import { listFiles } from './list-project-files.js';
-import type { ReleaseMeasurements } from './measure-image.js';
 import { compareStrings } from './type-to-schema.js';
 
-/** The predicate of a BlindBox release (`https://blindbox.dev/release/v1`). */
-export interface ReleasePredicate {
-  app: string;
-  version: string;
-  measurements: ReleaseMeasurements;
-  /** `sha256:<hex>` of `app-manifest.json` (canonical JSON). */
-  appManifestDigest: string;
-  source: {
-    /** The git remote `origin` (credentials removed), when the project is in a git work tree. */
-    repository?: string;
-    /** The git `HEAD` commit, when the project is in a git work tree with commits. */
-    commit?: string;
-    /** `sha256:<hex>` over the project's source files: see {@link sourceTreeDigest}. */
-    treeDigest: string;
-  };
-  builder: { name: string; version: string };
-  sourceDateEpoch: number;
-}
-
-/** An unsigned in-toto Statement v1 whose subject is the image manifest. */
-export interface ReleaseStatement {
-  _type: 'https://in-toto.io/Statement/v1';
-  subject: [{ name: string; digest: { sha256: string } }];
-  predicateType: 'https://blindbox.dev/release/v1';
-  predicate: ReleasePredicate;
-}
+export type { ReleasePredicate, ReleaseStatement };
 
 /** Builds the release statement; `imageDigest` is `sha256:<hex>` of the image manifest. */
 export function createReleaseStatement(imageDigest: string, predicate: ReleasePredicate): ReleaseStatement {
   return {
-    _type: 'https://in-toto.io/Statement/v1',
+    _type: IN_TOTO_STATEMENT_V1,
     subject: [{ name: predicate.app, digest: { sha256: imageDigest.replace(/^sha256:/, '') } }],
-    predicateType: 'https://blindbox.dev/release/v1',
+    predicateType: RELEASE_PREDICATE_TYPE,
     predicate,
   };
 }

@@ -3,9 +3,10 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exactSan, fetchLogTrustedRoot, startLogServer, verifyReleaseBundle } from '@blindbox/transparency';
+import { startLogServer } from '@blindbox/log-server';
+import { exactSan, fetchLogTrustedRoot, verifyReleaseBundle } from '@blindbox/transparency';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeIdentityToken, startMockFulcio } from '../../transparency/test/mock-fulcio.js';
+import { fakeIdentityToken, startMockFulcio } from '../../log-server/test/mock-fulcio.js';
 import { UsageError } from '../src/base-command.js';
 import { publishBuild } from '../src/commands/publish.js';
 import { identityFromFlags } from '../src/commands/release/verify.js';

@@ -1,4 +1,4 @@
-import type { CheckpointStore } from '@blindbox/transparency';
+import type { CheckpointStore, ReleaseIdentity } from '@blindbox/transparency';
 
 /** A release as a generated client pins it: measurements per platform (hex), keyed as in the release statement. */
 export interface PinnedRelease {
@@ -15,10 +15,12 @@ export interface PinnedPolicy {
   releases: readonly PinnedRelease[];
 }
 
-/** Who must have signed a release: a public key (PEM) or a keyless identity (anchored SAN pattern + exact OIDC issuer). */
-export type ReleaseSigner =
-  | { kind: 'key'; publicKey: string }
-  | { kind: 'keyless'; san: string; issuer: string };
+/**
+ * Who must have signed a release: a public key (PEM) or a keyless identity (anchored SAN pattern +
+ * exact OIDC issuer). The identity `verifyReleaseBundle` checks (`ReleaseIdentity` of
+ * `@blindbox/transparency`), not the key that signs (`ReleaseSigningKey` there).
+ */
+export type ReleaseSigner = ReleaseIdentity;
 
 /**
  * Accept any measurement whose release statement is signed by the pinned signer and included in the

@@ -1,45 +1,41 @@
 /**
  * `@blindbox/transparency`: sign BlindBox releases into a transparency log and verify them offline
- * (sigstore-js underneath), plus the embedded RFC 6962 log served by `blindbox log serve`.
+ * (sigstore-js underneath), read a log (trusted root, checkpoints, fork detection) and monitor it.
+ * The log server itself is `@blindbox/log-server`; parsers and the Merkle tree are in `./internal`.
  */
+
+// read a log: pin it, remember its checkpoints
 export {
   type CheckpointStore,
-  checkpointStoreKey,
   type FetchConsistency,
   fetchConsistencyFrom,
   MemoryCheckpointStore,
-  observeCheckpoint,
   type RememberedCheckpoint,
-} from './checkpoint-store.js';
-export { FileCheckpointStore } from './file-checkpoint-store.js';
-export { generateKeyFile, keyIdOf, type LoadedKey, loadKeyFile, publicKeyPathFor } from './key-file.js';
-export { type LogServerOptions, type RunningLogServer, startLogServer } from './log-server.js';
-export { type MonitoredRelease, type MonitorOptions, monitorLog } from './monitor-log.js';
-export {
-  assertReleaseStatement,
-  IN_TOTO_PAYLOAD_TYPE,
-  IN_TOTO_STATEMENT_V1,
-  RELEASE_PREDICATE_TYPE,
-  type ReleaseStatement,
-} from './release-statement.js';
-export {
-  type ReleaseSigner,
-  type SignReleaseOptions,
-  type SigstoreBundleJson,
-  signRelease,
-} from './sign-release.js';
-export { TransparencyError, type TransparencyErrorCode } from './transparency-error.js';
+} from './log/checkpoint-store.js';
+export { FileCheckpointStore } from './log/file-checkpoint-store.js';
+// errors
+export { LogError, type LogErrorCode } from './log/log-error.js';
 export {
   fetchLogTrustedRoot,
   type PinnedLog,
-  TRUSTED_ROOT_MEDIA_TYPE,
   type TrustedRootJson,
   trustedRootForLogs,
-} from './trusted-root.js';
+} from './log/trusted-root.js';
+// monitor
+export { type MonitoredRelease, type MonitorOptions, monitorLog } from './monitor/monitor-log.js';
+// sign
+export { generateKeyFile, keyIdOf, type LoadedKey, loadKeyFile, publicKeyPathFor } from './sign/key-file.js';
 export {
-  exactSan,
-  type ReleaseIdentity,
+  type ReleaseSigningKey,
+  type SignReleaseOptions,
+  type SigstoreBundleJson,
+  signRelease,
+} from './sign/sign-release.js';
+export { TransparencyError, type TransparencyErrorCode } from './transparency-error.js';
+// verify
+export { exactSan, type ReleaseIdentity } from './verify/release-identity.js';
+export {
   type VerifiedRelease,
   type VerifyReleaseOptions,
   verifyReleaseBundle,
-} from './verify-release-bundle.js';
+} from './verify/verify-release-bundle.js';

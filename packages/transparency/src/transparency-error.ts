@@ -29,24 +29,12 @@ export type TransparencyErrorCode =
   /** A key file could not be written or read, or holds the wrong kind of key. */
   | 'TRANSPARENCY_KEY_FILE'
   /** Signing failed (signer, Fulcio, witness). */
-  | 'TRANSPARENCY_SIGNING_FAILED'
-  /** The log refused an entry: malformed (HTTP 400). */
-  | 'LOG_MALFORMED_ENTRY'
-  /** The log refused an entry: too large (HTTP 413). */
-  | 'LOG_ENTRY_TOO_LARGE'
-  /** The log refused an entry whose signature does not verify (HTTP 400). */
-  | 'LOG_BAD_ENTRY_SIGNATURE'
-  /** Too many appends are waiting for the disk (HTTP 503; clients retry). */
-  | 'LOG_BUSY'
-  /** The entry is already in the log (HTTP 409). */
-  | 'LOG_DUPLICATE_ENTRY'
-  /** The log's files are damaged or disagree with the checkpoint it last signed: it refuses to start. */
-  | 'LOG_STORAGE_CORRUPT'
-  /** A request to the log named something that does not exist (HTTP 404) or asked for an invalid range. */
-  | 'LOG_NOT_FOUND'
-  | 'LOG_BAD_REQUEST';
+  | 'TRANSPARENCY_SIGNING_FAILED';
 
-/** The one error class of `@blindbox/transparency`. Verification errors fail closed. */
+/**
+ * The error of signing and verifying releases (`TRANSPARENCY_*`). Verification errors fail closed.
+ * What a log answers or refuses is a `LogError` (`LOG_*`).
+ */
 export class TransparencyError extends Error {
   override readonly name = 'TransparencyError';
   readonly code: TransparencyErrorCode;

@@ -1,4 +1,4 @@
-import { FileCheckpointStore, monitorLog, TransparencyError } from '@blindbox/transparency';
+import { FileCheckpointStore, LogError, monitorLog, TransparencyError } from '@blindbox/transparency';
 import { Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
 import { ENVIRONMENT_CODES, identityFromFlags, trustedRootFromFlags } from '../release/verify.js';
@@ -54,7 +54,7 @@ export default class LogMonitor extends BaseCommand {
         checkpoints: flags.checkpoints ? new FileCheckpointStore(flags.checkpoints) : undefined,
       });
     } catch (err) {
-      if (err instanceof TransparencyError) {
+      if (err instanceof TransparencyError || err instanceof LogError) {
         if (err.code.startsWith('LOG_') || ENVIRONMENT_CODES.has(err.code))
           throw new UsageError(err.message, err.code);
         throw new VerdictError(`rejected: ${err.message}`, err.code);

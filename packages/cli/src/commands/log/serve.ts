@@ -1,4 +1,4 @@
-import { startLogServer } from '@blindbox/transparency';
+import { startLogServer } from '@blindbox/log-server';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 

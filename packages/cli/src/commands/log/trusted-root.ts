@@ -1,4 +1,4 @@
-import { fetchLogTrustedRoot, TransparencyError } from '@blindbox/transparency';
+import { fetchLogTrustedRoot, LogError, TransparencyError } from '@blindbox/transparency';
 import { Flags } from '@oclif/core';
 import { BaseCommand, UsageError } from '../../base-command.js';
 
@@ -22,7 +22,8 @@ export default class LogTrustedRoot extends BaseCommand {
       if (!this.jsonEnabled()) this.log(JSON.stringify(root, null, 2));
       return root;
     } catch (err) {
-      if (err instanceof TransparencyError) throw new UsageError(err.message, err.code);
+      if (err instanceof TransparencyError || err instanceof LogError)
+        throw new UsageError(err.message, err.code);
       throw err;
     }
   }
