@@ -1,8 +1,7 @@
+import { base64urlDecode, base64urlEncode } from '@blindbox/bytes';
 import {
   type AppManifest,
   ATTEST_PATH,
-  base64urlDecode,
-  base64urlEncode,
   CALL_CONTENT_TYPE,
   CALL_PATH,
   computeBinding,

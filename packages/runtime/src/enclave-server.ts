@@ -24,6 +24,7 @@ import {
   KEM_ID,
   NOT_RUN_STALE,
   type OpenedRequest,
+  type OpenRequestOptions,
   openRequest,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -32,12 +33,14 @@ import {
   REPLAYED_PROBLEM_TYPE,
   REQUEST_HEADER_LENGTH,
   RESPONSE_CONTENT_TYPE,
+  ReplayCache,
   type ServerKey,
   UNKNOWN_KEY_PROBLEM_TITLE,
   UNKNOWN_KEY_PROBLEM_TYPE,
 } from '@blindbox/protocol';
 import { busy, json, plain, problem, refuse } from './answer.js';
 import { BodyBudget, type BodyCharge } from './body-budget.js';
+import { requestItemLimit } from './derive-cbor-limits.js';
 import { type CallLogger, dispatchCall } from './dispatch-call.js';
 import { EvidenceBusyError, EvidenceGate } from './gate-evidence.js';
 import { ConnectionGuard } from './guard-connections.js';
@@ -50,7 +53,6 @@ import {
   declaredLength,
   readBody,
 } from './read-body.js';
-import { ReplayGuard } from './replay-guard.js';
 import { RuntimeError } from './runtime-error.js';
 import { resolveLimits, type ServerLimits } from './server-limits.js';
 
@@ -119,7 +121,17 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   const guard = new ConnectionGuard(limits);
   const budget = new BodyBudget(limits, guard);
   const evidenceGate = new EvidenceGate(limits.maxEvidenceInFlight, limits.maxEvidenceQueued);
-  const replay = new ReplayGuard(limits);
+  const replay = new ReplayCache({
+    pastWindowMs: limits.replayPastWindowMs,
+    futureWindowMs: limits.replayFutureWindowMs,
+    capacity: limits.replayCacheEntries,
+  });
+  // Items a request plaintext may hold, from the schemas (docs/protocol.md §11.9): the decoder stops
+  // at the first item over it, so a body of millions of tiny items costs microseconds, not a minute.
+  const cborItems = limits.maxCborItems ?? requestItemLimit(options.manifest);
+  const openOptions: OpenRequestOptions = {
+    cbor: { maxBytes: limits.maxBodyBytes, ...(cborItems === undefined ? {} : { maxItems: cborItems }) },
+  };
 
   const server = createServer(
     // Node checks the header and request timeouts on this interval (30 s by default, which let a
@@ -240,7 +252,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
         grow: charge.grow,
       });
       enc = body.slice(REQUEST_HEADER_LENGTH, REQUEST_HEADER_LENGTH + ENC_LENGTH);
-      opened = await openRequest(lookup, body);
+      opened = await openRequest(lookup, body, openOptions);
     } catch (err) {
       if (answerBodyError(req, res, err)) return;
       if (err instanceof ProtocolError && err.code === 'PROTOCOL_UNKNOWN_KEY') {
@@ -249,7 +261,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
       // A request that cannot be opened gets a content-free 400 (docs/protocol.md §5.4): no oracle.
       return plain(res, 400);
     }
-    const verdict = replay.check(enc, opened.request.sentAt);
+    const verdict = replay.admit(enc, opened.request.sentAt);
     if (verdict === 'replayed') return problem(res, 409, REPLAYED_PROBLEM_TYPE, REPLAYED_PROBLEM_TITLE);
     // Plain, not a sealed NOT_RUN_BUSY: this `enc` is not remembered, so a replay of it could still
     // run later, and a NOT_RUN_ answer would let the client resend it (a second execution).

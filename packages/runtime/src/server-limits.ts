@@ -87,6 +87,12 @@ export interface ServerLimits {
    * get `503` (never forget an entry early: that would let its replay run). Default: 250 000.
    */
   replayCacheEntries: number;
+  /**
+   * CBOR data items a request plaintext may hold. Default: derived from the manifest (the largest
+   * endpoint input plus the request map), or the protocol's default (100 000) when some endpoint's
+   * input has no bound (arrays without `maxItems`, open maps, recursive types).
+   */
+  maxCborItems?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -118,6 +124,7 @@ export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: 
     maxBodyBytes: maxBody,
   };
   for (const [name, value] of Object.entries(limits)) {
+    if (name === 'maxCborItems' && value === undefined) continue;
     // NaN compares false against everything and would lift the limit: refuse it.
     if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
       throw new RangeError(`server limit ${name} must be a positive number, got ${String(value)}`);

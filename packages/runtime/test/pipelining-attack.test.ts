@@ -1,7 +1,8 @@
+import { base64urlEncode } from '@blindbox/bytes';
 // Issue 8, "Crash by pipelining": 20 TCP connections sending attest requests back to back without
 // reading the replies grew the enclave's heap to 4.2 GB. Each connection may have only a few
 // requests outstanding, evidence requests in flight are bounded, and everyone else is still served.
-import { ATTEST_PATH, base64urlEncode, generateServerKey, HEALTH_PATH } from '@blindbox/protocol';
+import { ATTEST_PATH, generateServerKey, HEALTH_PATH } from '@blindbox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EnclaveServer, startEnclaveServer } from '../src/enclave-server.js';
 import { countingProvider, Echo, echoCall, manifest, rawConnect } from './echo-enclave.js';
@@ -59,13 +60,22 @@ describe('pipelined attest requests whose replies are never read', () => {
   });
 
   it('answers 503 with retry-after when the evidence queue is full', async () => {
+    const slow = await startEnclaveServer({
+      manifest,
+      instance: new Echo(),
+      provider: countingProvider(100),
+      port: 0,
+      key,
+      limits: { maxEvidenceInFlight: 2, maxEvidenceQueued: 16 },
+    });
     const bodies = Array.from({ length: 40 }, () =>
-      fetch(new URL(ATTEST_PATH, server.url), {
+      fetch(new URL(ATTEST_PATH, slow.url), {
         method: 'POST',
         body: JSON.stringify({ nonce: base64urlEncode(crypto.getRandomValues(new Uint8Array(32))) }),
       }).then((res) => ({ status: res.status, retryAfter: res.headers.get('retry-after') })),
     );
     const answers = await Promise.all(bodies);
+    await slow.close(0);
     const shed = answers.filter((a) => a.status === 503);
     expect(shed.length).toBeGreaterThan(0);
     expect(shed.every((a) => a.retryAfter === '1')).toBe(true);

@@ -1,0 +1,56 @@
+import type { AppManifest, TypeSchema } from '@blindbox/protocol';
+
+/**
+ * CBOR items of the request map around the input: the map itself, and key and value of `endpoint`,
+ * `requestId`, `sentAt`, `openSession`, `stream`, plus the `input` key (docs/protocol.md §7.1, §11.2).
+ */
+const REQUEST_ENVELOPE_ITEMS = 12;
+
+/**
+ * The most CBOR data items a value of `schema` can hold (every array, map, key and scalar counts
+ * one), or `Infinity` when the schema does not bound it (arrays without `maxItems`, open maps,
+ * recursive types).
+ */
+export function maxItemsOf(
+  schema: TypeSchema,
+  defs: Record<string, TypeSchema>,
+  seen = new Set<string>(),
+): number {
+  if ('$ref' in schema) {
+    const name = schema.$ref.replace(/^#\/definitions\//, '');
+    const target = Object.hasOwn(defs, name) ? defs[name] : undefined;
+    if (target === undefined || seen.has(name)) return Number.POSITIVE_INFINITY;
+    return maxItemsOf(target, defs, new Set([...seen, name]));
+  }
+  if ('anyOf' in schema) return Math.max(...schema.anyOf.map((s) => maxItemsOf(s, defs, seen)));
+  if ('x-blindbox-type' in schema) return 1;
+  switch (schema.type) {
+    case 'array':
+      return schema.maxItems === undefined
+        ? Number.POSITIVE_INFINITY
+        : 1 + schema.maxItems * maxItemsOf(schema.items, defs, seen);
+    case 'object': {
+      if (schema.additionalProperties !== false) return Number.POSITIVE_INFINITY;
+      let total = 1;
+      for (const property of Object.values(schema.properties)) total += 1 + maxItemsOf(property, defs, seen);
+      return total;
+    }
+    default:
+      return 1;
+  }
+}
+
+/**
+ * The item bound for a request plaintext of this app: the largest input any endpoint accepts plus
+ * the request map around it. The endpoint is only known after decoding, so the bound is the
+ * maximum over all endpoints; undefined when some endpoint's input is unbounded (then the protocol
+ * default applies). A schema of a few fields turns "30 million empty maps" into a refusal after a
+ * dozen items.
+ */
+export function requestItemLimit(manifest: AppManifest): number | undefined {
+  let most = 0;
+  for (const endpoint of manifest.endpoints) {
+    most = Math.max(most, maxItemsOf(endpoint.input, manifest.definitions ?? {}));
+  }
+  return Number.isFinite(most) ? REQUEST_ENVELOPE_ITEMS + most : undefined;
+}
