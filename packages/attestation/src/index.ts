@@ -30,5 +30,12 @@ export {
   verifySnpEvidence,
 } from './sev-snp/verify-snp-report.js';
 export { type SimulatedPolicy, verifySimulatedEvidence } from './simulated/verify-simulated.js';
+export type { TcbStatus } from './tdx/parse-tcb-info.js';
+export {
+  type TdxCollateral,
+  type TdxPolicy,
+  type TdxVerifyOptions,
+  verifyTdxQuote,
+} from './tdx/verify-tdx-quote.js';
 export type { Check, Platform, VerificationReport } from './verification-report.js';
 export { type EvidenceInput, type EvidencePolicy, verifyEvidence } from './verify-evidence.js';

@@ -16,4 +16,10 @@ export const PINNED_ROOTS = {
   },
   /** AWS Nitro Enclaves Root-G1 (CN=aws.nitro-enclaves, P-384, valid 2019-10-28 → 2049-10-28). */
   awsNitro: '641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b',
+  /**
+   * Intel SGX Root CA (P-256, valid 2018-05-21 → 2049-12-31), the root of TDX and SGX PCK chains and
+   * of Intel's TCB signing chain: the SHA-256 of Intel_SGX_Provisioning_Certification_RootCA.cer
+   * (https://certificates.trustedservices.intel.com/), equal to the root in real TDX quotes.
+   */
+  intelSgxRoot: '44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3',
 } as const;
