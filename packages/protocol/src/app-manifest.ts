@@ -23,6 +23,12 @@ export type TypeSchema =
       additionalProperties: false | TypeSchema;
     }
   | { 'x-blindbox-type': 'bytes'; maxLength?: number }
+  /**
+   * v1.1: a streamed byte field (`ReadableStream<Uint8Array>` or `AsyncIterable<Uint8Array>` in the
+   * handler's signature). It travels as the tail of a session message (docs/protocol.md §11.3): at
+   * most one per input or output, as the whole value or a top-level property.
+   */
+  | { 'x-blindbox-type': 'stream'; maxLength?: number }
   | { anyOf: TypeSchema[] }
   | { $ref: string };
 
@@ -36,6 +42,19 @@ export interface EndpointManifest {
   output: TypeSchema;
   /** Where it is declared, `relative/path.ts:line:column` from the project root. */
   source: string;
+  /**
+   * v1.1: the handler may run twice for one call without harm (`@endpoint({ idempotent: true })`):
+   * the client may then resend after an answer that does not prove the call did not run
+   * (docs/protocol.md §11.7). Default: false.
+   */
+  idempotent?: boolean;
+  /** v1.1: body limits from the endpoint options; the client refuses larger inputs before sealing. */
+  limits?: {
+    /** Largest input, in bytes of its CBOR encoding plus any streamed tail. */
+    maxInputBytes?: number;
+    /** Largest output, likewise. */
+    maxOutputBytes?: number;
+  };
 }
 
 /** What the build found in the source: written as canonical JSON to `app-manifest.json`. */

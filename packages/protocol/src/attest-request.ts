@@ -1,5 +1,5 @@
-import { base64urlDecode } from './base64url.js';
 import { NONCE_LENGTH } from './constants.js';
+import { base64urlDecode } from './encoding.js';
 import { ProtocolError } from './protocol-error.js';
 
 /** Body of `POST /.well-known/blindbox/v1/attest`. */

@@ -10,6 +10,10 @@ export interface CallRequest {
   requestId: string;
   /** Client clock when sealed, milliseconds since the Unix epoch. */
   sentAt: number;
+  /** v1.1 (docs/protocol.md §11.2): ask the server to open a session from this call. v1 servers ignore it. */
+  openSession?: boolean;
+  /** v1.1 (§11.3): JSON pointer (`""` or `"/member"`) of the input field whose bytes follow as the tail. */
+  stream?: string;
 }
 
 /** A typed failure the server answers inside a sealed response. */
@@ -22,8 +26,19 @@ export interface RemoteErrorBody {
   path?: string;
 }
 
+/** v1.1 members any response may carry (docs/protocol.md §11.2–11.3). */
+export interface ResponseExtensions {
+  /** Present when the server opened a session from this call: its lifetime and replay window. */
+  session?: { ttl: number; window: number };
+  /** The server clock, ms since the epoch (required on `NOT_RUN_STALE`). */
+  serverTime?: number;
+  /** JSON pointer (`""` or `"/member"`) of the output field whose bytes follow as the tail. */
+  stream?: string;
+}
+
 /** The plaintext of a response, sealed inside the response body as a CBOR map. */
-export type CallResponse = { ok: true; output: unknown } | { ok: false; error: RemoteErrorBody };
+export type CallResponse = ({ ok: true; output: unknown } | { ok: false; error: RemoteErrorBody }) &
+  ResponseExtensions;
 
 /** Limits of the CallRequest fields (docs/protocol.md "Request plaintext"). */
 export const MAX_ENDPOINT_LENGTH = 128;
@@ -46,6 +61,17 @@ function callRequestProblem(value: unknown): string | undefined {
     return `"requestId" must be a text string of at most ${MAX_REQUEST_ID_LENGTH} characters`;
   }
   if (typeof sentAt !== 'number' || !Number.isFinite(sentAt)) return '"sentAt" must be a finite number';
+  if (value['openSession'] !== undefined && value['openSession'] !== true)
+    return '"openSession" must be true';
+  return streamProblem(value['stream']);
+}
+
+/** A stream pointer names the whole value or one top-level member (docs/protocol.md §11.3). */
+function streamProblem(stream: unknown): string | undefined {
+  if (stream === undefined) return undefined;
+  if (typeof stream !== 'string' || !/^(\/[^/]{1,128})?$/.test(stream)) {
+    return '"stream" must be "" or "/<member>"';
+  }
   return undefined;
 }
 
@@ -59,6 +85,8 @@ export function callRequestToMap(request: CallRequest): Record<string, unknown> 
     sentAt: request.sentAt,
   };
   if (request.input !== undefined) map['input'] = request.input;
+  if (request.openSession === true) map['openSession'] = true;
+  if (request.stream !== undefined) map['stream'] = request.stream;
   return map;
 }
 
@@ -67,12 +95,15 @@ export function callRequestFromMap(value: unknown): CallRequest {
   const problem = callRequestProblem(value);
   if (problem !== undefined) throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', problem);
   const map = value as Record<string, unknown>;
-  return {
+  const out: CallRequest = {
     endpoint: map['endpoint'] as string,
     input: map['input'],
     requestId: map['requestId'] as string,
     sentAt: map['sentAt'] as number,
   };
+  if (map['openSession'] === true) out.openSession = true;
+  if (typeof map['stream'] === 'string') out.stream = map['stream'];
+  return out;
 }
 
 function errorBodyProblem(error: unknown): string | undefined {
@@ -85,8 +116,27 @@ function errorBodyProblem(error: unknown): string | undefined {
   return undefined;
 }
 
+function extensionsProblem(value: Record<string, unknown>): string | undefined {
+  const { session, serverTime } = value;
+  if (session !== undefined) {
+    if (!isRecord(session) || !isCount(session['ttl']) || !isCount(session['window'])) {
+      return '"session" must be { ttl, window } with positive integers';
+    }
+  }
+  if (serverTime !== undefined && (typeof serverTime !== 'number' || !Number.isFinite(serverTime))) {
+    return '"serverTime" must be a finite number';
+  }
+  return streamProblem(value['stream']);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
 function callResponseProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'the response plaintext must be a CBOR map';
+  const extensions = extensionsProblem(value);
+  if (extensions !== undefined) return extensions;
   if (value['ok'] === true) return undefined;
   if (value['ok'] === false) return errorBodyProblem(value['error']);
   return '"ok" must be true or false';
@@ -96,10 +146,18 @@ function callResponseProblem(value: unknown): string | undefined {
 export function callResponseToMap(response: CallResponse): Record<string, unknown> {
   const problem = callResponseProblem(response);
   if (problem !== undefined) throw new TypeError(`invalid CallResponse: ${problem}`);
-  if (response.ok)
-    return response.output === undefined ? { ok: true } : { ok: true, output: response.output };
-  const { code, message, path } = response.error;
-  return { ok: false, error: path === undefined ? { code, message } : { code, message, path } };
+  const map: Record<string, unknown> = { ok: response.ok };
+  if (response.ok) {
+    if (response.output !== undefined) map['output'] = response.output;
+  } else {
+    const { code, message, path } = response.error;
+    map['error'] = path === undefined ? { code, message } : { code, message, path };
+  }
+  if (response.session !== undefined)
+    map['session'] = { ttl: response.session.ttl, window: response.session.window };
+  if (response.serverTime !== undefined) map['serverTime'] = response.serverTime;
+  if (response.stream !== undefined) map['stream'] = response.stream;
+  return map;
 }
 
 /** A CallResponse from a decoded CBOR map; unknown keys are ignored. */
@@ -107,9 +165,18 @@ export function callResponseFromMap(value: unknown, code: ProtocolErrorCode): Ca
   const problem = callResponseProblem(value);
   if (problem !== undefined) throw new ProtocolError(code, problem);
   const map = value as Record<string, unknown>;
-  if (map['ok'] === true) return { ok: true, output: map['output'] };
-  const error = map['error'] as Record<string, unknown>;
-  const body: RemoteErrorBody = { code: error['code'] as string, message: error['message'] as string };
-  if (typeof error['path'] === 'string') body.path = error['path'];
-  return { ok: false, error: body };
+  let out: CallResponse;
+  if (map['ok'] === true) {
+    out = { ok: true, output: map['output'] };
+  } else {
+    const error = map['error'] as Record<string, unknown>;
+    const body: RemoteErrorBody = { code: error['code'] as string, message: error['message'] as string };
+    if (typeof error['path'] === 'string') body.path = error['path'];
+    out = { ok: false, error: body };
+  }
+  const session = map['session'] as { ttl: number; window: number } | undefined;
+  if (session !== undefined) out.session = { ttl: session.ttl, window: session.window };
+  if (typeof map['serverTime'] === 'number') out.serverTime = map['serverTime'];
+  if (typeof map['stream'] === 'string') out.stream = map['stream'];
+  return out;
 }

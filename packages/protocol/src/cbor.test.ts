@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCbor, encodeCbor } from './cbor.js';
-import { hexDecode, hexEncode } from './hex.js';
+import { hexDecode, hexEncode } from './encoding.js';
 import { ProtocolError } from './protocol-error.js';
 
 function code(f: () => unknown): string | undefined {

@@ -1,7 +1,13 @@
 import { type DecodeOptions, decode, encode, Tag } from 'cbor2';
+import { CBOR_DEFAULT_LIMITS, type CborLimits, scanCbor } from './cbor/scan-cbor.js';
 import { ProtocolError } from './protocol-error.js';
 
-/** Deepest nesting accepted (arrays and maps) when encoding or decoding. */
+export { CBOR_DEFAULT_LIMITS, type CborLimits } from './cbor/scan-cbor.js';
+
+/**
+ * Deepest nesting accepted (arrays and maps) when encoding or decoding: 128 nested containers
+ * pass, 129 fail, on both sides (docs/protocol.md §7).
+ */
 export const CBOR_MAX_DEPTH = 128;
 
 type KeyValue = [key: unknown, value: unknown, keyEncoded: Uint8Array];
@@ -18,9 +24,12 @@ function createPlainObject(entries: KeyValue[]): Record<string, unknown> {
 }
 
 const decodeOptions: DecodeOptions = {
-  maxDepth: CBOR_MAX_DEPTH,
+  // scanCbor bounds the depth first (cbor2 counts a container's items as levels of their own, so
+  // its own maxDepth of 128 refused 65 nested arrays); this is only a backstop.
+  maxDepth: 4 * CBOR_MAX_DEPTH + 4,
   rejectStreaming: true,
-  rejectDuplicateKeys: true,
+  // createPlainObject refuses duplicates in O(1) per key; cbor2's own check is quadratic (50 000 keys: 8 s).
+  rejectDuplicateKeys: false,
   rejectSimple: true,
   rejectUndefined: true,
   rejectBigInts: true,
@@ -33,7 +42,7 @@ const decodeOptions: DecodeOptions = {
 function checkDecoded(value: unknown, depth: number): void {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number' || value instanceof Uint8Array) return;
-  if (depth > CBOR_MAX_DEPTH) throw new TypeError('nested too deeply');
+  if (depth >= CBOR_MAX_DEPTH) throw new TypeError('nested too deeply');
   if (Array.isArray(value)) {
     for (const item of value) checkDecoded(item, depth + 1);
     return;
@@ -52,17 +61,23 @@ function checkDecoded(value: unknown, depth: number): void {
  * no tags, no simple values other than false/true/null, no undefined, integers within ±2^53, map
  * keys are distinct text strings, nothing after the item. Maps become plain objects, byte strings
  * `Uint8Array`, numbers JS numbers. Non-preferred (longer) encodings of lengths and numbers are
- * accepted, so that other CBOR encoders interoperate.
+ * accepted, so that other CBOR encoders interoperate. Before building anything, the input's
+ * structure is walked against `limits` (depth, item count, size), so a hostile input fails in time
+ * proportional to the limit, not to its own size.
  *
- * @throws ProtocolError `PROTOCOL_MALFORMED_ENCODING` on anything else.
+ * @param limits - default {@link CBOR_DEFAULT_LIMITS} (depth 128, 262 144 items, 64 MiB).
+ * @throws ProtocolError `PROTOCOL_LIMIT_EXCEEDED` over the item count or size limit,
+ *   `PROTOCOL_MALFORMED_ENCODING` on anything else (including nesting deeper than 128).
  */
-export function decodeCbor(bytes: Uint8Array): unknown {
+export function decodeCbor(bytes: Uint8Array, limits?: Partial<CborLimits>): unknown {
   let value: unknown;
   try {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new TypeError('empty input');
+    scanCbor(bytes, limits === undefined ? CBOR_DEFAULT_LIMITS : { ...CBOR_DEFAULT_LIMITS, ...limits });
     value = decode(bytes, decodeOptions);
     checkDecoded(value, 0);
   } catch (cause) {
+    if (cause instanceof ProtocolError) throw cause;
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new ProtocolError('PROTOCOL_MALFORMED_ENCODING', `invalid CBOR: ${why}`, { cause });
   }
@@ -77,12 +92,12 @@ function normalise(value: unknown, depth: number): unknown {
       return value;
     case 'object': {
       if (value === null) return null;
-      if (depth > CBOR_MAX_DEPTH) throw new TypeError('cannot encode: nested too deeply (or a cycle)');
       if (value instanceof Uint8Array) {
         // A Buffer (or other subclass) must still encode as a plain byte string.
         return value.constructor === Uint8Array ? value : new Uint8Array(value);
       }
       if (value instanceof ArrayBuffer) return new Uint8Array(value);
+      if (depth >= CBOR_MAX_DEPTH) throw new TypeError('cannot encode: nested too deeply (or a cycle)');
       // JSON's semantics for undefined in arrays, so that encoders agree on the array length.
       if (Array.isArray(value))
         return value.map((item) => (item === undefined ? null : normalise(item, depth + 1)));

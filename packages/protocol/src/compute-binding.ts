@@ -1,8 +1,8 @@
+import { concatBytes, utf8Encode } from '@blindbox/bytes';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8 } from './bytes.js';
 import { BINDING_LABEL, NONCE_LENGTH, PUBLIC_KEY_LENGTH } from './constants.js';
 
-const PREFIX = concatBytes(utf8(BINDING_LABEL), new Uint8Array([0]));
+const PREFIX = concatBytes(utf8Encode(BINDING_LABEL), new Uint8Array([0]));
 
 /**
  * The attestation binding: `SHA-512("blindbox/attest/v1" ‖ 0x00 ‖ nonce ‖ hpkePublicKey)`, 64 bytes.

@@ -50,3 +50,54 @@ export const NONCE_LENGTH = 32;
 export const BINDING_LENGTH = 64;
 /** Bytes of an AEAD tag (Nt) for both accepted AEADs. */
 export const TAG_LENGTH = 16;
+
+// ---- protocol v1.1 (docs/protocol.md §11) ----
+
+/** Protocol versions a v1.1 server lists in the envelope's optional `protocols` member. */
+export const SUPPORTED_PROTOCOLS = ['1', '1.1'] as const;
+/** First byte of a session message body (a v1 one-shot call starts with {@link PROTOCOL_VERSION}). */
+export const SESSION_MESSAGE_VERSION = 2;
+/** HPKE exporter context of the session secret. */
+export const SESSION_EXPORT_LABEL = 'blindbox/session/v1';
+/** Bytes of a session id. */
+export const SESSION_ID_LENGTH = 16;
+/** Bytes of the clear session header: version, key id (8), session id (16), seq (u64), flags. */
+export const SESSION_HEADER_LENGTH = 34;
+/** The reserved endpoint name that opens a session and runs nothing. */
+export const SESSION_OPEN_ENDPOINT = '$session';
+/** Default sliding replay window of a session, in messages (IPsec/DTLS style bitmap). */
+export const SESSION_WINDOW = 1024;
+/** Largest plaintext of one chunk; a receiver rejects longer frames. */
+export const MAX_CHUNK_LENGTH = 1 << 20;
+/** Chunk size senders use by default. */
+export const DEFAULT_CHUNK_LENGTH = 256 * 1024;
+/** Bytes of a frame's length word (bit 31: final, bits 0..30: sealed length). */
+export const FRAME_HEADER_LENGTH = 4;
+/** Problem `type` of the unknown-session answer (HTTP 400), decided before any cryptography. */
+export const UNKNOWN_SESSION_PROBLEM_TYPE = 'https://blindbox.dev/problems/unknown-session';
+/** The `title` of the unknown-session problem. */
+export const UNKNOWN_SESSION_PROBLEM_TITLE = 'unknown-session';
+/** Problem `type` of the replayed answer (HTTP 409): a one-shot `enc` or a session `seq` seen before. */
+export const REPLAYED_PROBLEM_TYPE = 'https://blindbox.dev/problems/replayed';
+/** The `title` of the replayed problem. */
+export const REPLAYED_PROBLEM_TITLE = 'replayed';
+/** Prefix of the sealed error codes that prove the handler did not run (runtime-only; handlers cannot use it). */
+export const NOT_RUN_PREFIX = 'NOT_RUN_';
+/** Sealed refusal: `sentAt` outside the freshness window (the response carries `serverTime`). */
+export const NOT_RUN_STALE = 'NOT_RUN_STALE';
+/** Sealed refusal: the server is over its memory budget; retry after a while. */
+export const NOT_RUN_BUSY = 'NOT_RUN_BUSY';
+/** One-shot freshness window: oldest accepted `sentAt`, relative to the server clock. */
+export const REPLAY_PAST_WINDOW_MS = 300_000;
+/** One-shot freshness window: newest accepted `sentAt`, relative to the server clock. */
+export const REPLAY_FUTURE_WINDOW_MS = 60_000;
+/** Default bound of a one-shot replay cache, in entries. */
+export const REPLAY_CACHE_ENTRIES = 250_000;
+/** Default lifetime of a session, seconds. */
+export const SESSION_TTL_SECONDS = 3600;
+/** Default idle timeout of a session on the server, seconds. */
+export const SESSION_IDLE_SECONDS = 600;
+/** Default largest number of sessions a server keeps. */
+export const MAX_SESSIONS = 10_000;
+/** The media type of an attest request body. */
+export const ATTEST_CONTENT_TYPE = 'application/json';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Decode, base64Encode, base64urlDecode, base64urlEncode } from './base64url.js';
+import { base64Decode, base64Encode, base64urlDecode, base64urlEncode } from './encoding.js';
 import { ProtocolError } from './protocol-error.js';
 
 describe('base64url and base64', () => {

@@ -1,11 +1,11 @@
-import { bytesEqual, concatBytes, exactBuffer } from './bytes.js';
+import { concatBytes, equalBytes, hexEncode } from '@blindbox/bytes';
 import {
   type CallRequest,
   type CallResponse,
   callRequestFromMap,
   callResponseToMap,
 } from './call-messages.js';
-import { decodeCbor, encodeCbor } from './cbor.js';
+import { type CborLimits, decodeCbor, encodeCbor } from './cbor.js';
 import {
   ENC_LENGTH,
   KDF_ID,
@@ -14,12 +14,14 @@ import {
   REQUEST_HEADER_LENGTH,
   TAG_LENGTH,
 } from './constants.js';
-import { hexEncode } from './hex.js';
-import { aeadNameOf, suiteFor } from './hpke-suite.js';
+import { createAeadKey } from './hpke/aead-key.js';
+import { type HpkeContext, setupBaseRecipient } from './hpke/hpke-base.js';
+import { aeadNameOf, type Suite, suiteFor } from './hpke-suite.js';
 import { ProtocolError } from './protocol-error.js';
 import { decodeRequestHeader, requestInfo } from './request-header.js';
 import { deriveResponseKey } from './response-key.js';
 import { keyPairOf, type ServerKey } from './server-key.js';
+import { deriveSessionKeys, type SessionKeys } from './session/derive-session-keys.js';
 
 /** Smallest possible call body: header, enc and an AEAD tag (an empty plaintext). */
 export const MIN_REQUEST_LENGTH = REQUEST_HEADER_LENGTH + ENC_LENGTH + TAG_LENGTH;
@@ -27,6 +29,8 @@ export const MIN_REQUEST_LENGTH = REQUEST_HEADER_LENGTH + ENC_LENGTH + TAG_LENGT
 /** An opened call and the means to seal its response. */
 export interface OpenedRequest {
   request: CallRequest;
+  /** The HPKE encapsulation (32 bytes): the key of the one-shot replay cache (docs/protocol.md §11.6). */
+  enc: Uint8Array;
   /**
    * Seals the response to this request: response_nonce ‖ AEAD ciphertext (RFC 9458 §4.4).
    *
@@ -34,22 +38,20 @@ export interface OpenedRequest {
    * @throws TypeError when the response fields are invalid or the output is not CBOR-encodable.
    */
   sealResponse(response: CallResponse, testing?: { responseNonce?: Uint8Array }): Promise<Uint8Array>;
+  /**
+   * The session keys of this call's HPKE context (docs/protocol.md §11.2). Call it when
+   * `request.openSession` is true and the server keeps the session; then answer with `session` set.
+   */
+  deriveSession(): SessionKeys;
 }
 
-/**
- * Opens a call body. Checks, in order and before any cryptography: length, version, suite, key id;
- * then decapsulates and opens, then validates the CBOR request.
- *
- * @param keys - returns the ServerKey (from generateServerKey/deriveServerKey) whose key id is given,
- *   or undefined when the server does not hold it.
- * @throws ProtocolError `PROTOCOL_MALFORMED_REQUEST` (short body, wrong version, bad CBOR or fields),
- *   `PROTOCOL_UNSUPPORTED_SUITE`, `PROTOCOL_UNKNOWN_KEY` (answer the unknown-key problem), or
- *   `PROTOCOL_DECRYPT_FAILED`.
- */
-export async function openRequest(
-  keys: (keyId: Uint8Array) => ServerKey | undefined,
-  body: Uint8Array,
-): Promise<OpenedRequest> {
+/** Options of {@link openRequest}. */
+export interface OpenRequestOptions {
+  /** CBOR limits for the request plaintext (derive them from the endpoint schemas); default {@link CBOR_DEFAULT_LIMITS}. */
+  cbor?: Partial<CborLimits>;
+}
+
+function checkHeader(body: Uint8Array): { header: Uint8Array; keyId: Uint8Array; suite: Suite } {
   if (!(body instanceof Uint8Array) || body.length < MIN_REQUEST_LENGTH) {
     throw new ProtocolError(
       'PROTOCOL_MALFORMED_REQUEST',
@@ -71,41 +73,60 @@ export async function openRequest(
       `unsupported HPKE suite KEM 0x${kemId.toString(16)} KDF 0x${kdfId.toString(16)} AEAD 0x${aeadId.toString(16)}`,
     );
   }
+  return { header, keyId, suite: suiteFor(aeadName) };
+}
+
+/**
+ * Opens a call body. Checks, in order and before any cryptography: length, version, suite, key id;
+ * then decapsulates and opens, then validates the CBOR request.
+ *
+ * @param keys - returns the ServerKey (from generateServerKey/deriveServerKey) whose key id is given,
+ *   or undefined when the server does not hold it.
+ * @throws ProtocolError `PROTOCOL_MALFORMED_REQUEST` (short body, wrong version, bad CBOR or fields),
+ *   `PROTOCOL_UNSUPPORTED_SUITE`, `PROTOCOL_UNKNOWN_KEY` (answer the unknown-key problem),
+ *   `PROTOCOL_DECRYPT_FAILED`, or `PROTOCOL_LIMIT_EXCEEDED` (the plaintext exceeds the CBOR limits).
+ */
+export async function openRequest(
+  keys: (keyId: Uint8Array) => ServerKey | undefined,
+  body: Uint8Array,
+  options: OpenRequestOptions = {},
+): Promise<OpenedRequest> {
+  const { header, keyId, suite } = checkHeader(body);
   const key = keys(keyId);
   const pair = key === undefined ? undefined : keyPairOf(key);
   if (key !== undefined && pair === undefined) {
     throw new TypeError('keys() must return a ServerKey made by generateServerKey or deriveServerKey');
   }
-  if (key === undefined || pair === undefined || !bytesEqual(key.keyId, keyId)) {
+  if (key === undefined || pair === undefined || !equalBytes(key.keyId, keyId)) {
     // Distinguished before decryption, so the server can answer unknown-key and the client re-attest.
     throw new ProtocolError('PROTOCOL_UNKNOWN_KEY', `this server holds no key ${hexEncode(keyId)}`);
   }
-  const suite = suiteFor(aeadName);
   const enc = body.slice(REQUEST_HEADER_LENGTH, REQUEST_HEADER_LENGTH + ENC_LENGTH);
-  let recipient: Awaited<ReturnType<typeof suite.hpke.createRecipientContext>>;
+  let context: HpkeContext;
   let plaintext: Uint8Array;
   try {
-    recipient = await suite.hpke.createRecipientContext({
-      recipientKey: pair,
-      enc: exactBuffer(enc),
-      info: requestInfo(header),
-    });
-    plaintext = new Uint8Array(
-      await recipient.open(exactBuffer(body.subarray(REQUEST_HEADER_LENGTH + ENC_LENGTH))),
+    context = await setupBaseRecipient(enc, pair, requestInfo(header), suite.name);
+    plaintext = await context.aead.open(
+      context.baseNonce,
+      body.subarray(REQUEST_HEADER_LENGTH + ENC_LENGTH),
+      new Uint8Array(0),
     );
   } catch (cause) {
     throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'the call did not open', { cause });
   }
   let decoded: unknown;
   try {
-    decoded = decodeCbor(plaintext);
-  } catch {
+    decoded = decodeCbor(plaintext, options.cbor);
+  } catch (error) {
+    if (error instanceof ProtocolError && error.code === 'PROTOCOL_LIMIT_EXCEEDED') throw error;
     // No cause: the CBOR decoder's message may quote plaintext bytes, which must never reach a log.
     throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', 'the call plaintext is not valid CBOR');
   }
   const request = callRequestFromMap(decoded);
   return {
     request,
+    enc,
+    deriveSession: () => deriveSessionKeys(context, suite.name, keyId),
     async sealResponse(
       response: CallResponse,
       testing?: { responseNonce?: Uint8Array },
@@ -116,10 +137,10 @@ export async function openRequest(
       if (responseNonce.length !== suite.responseNonceSize) {
         throw new RangeError(`responseNonce must be ${suite.responseNonceSize} bytes for ${suite.name}`);
       }
-      const { key: aeadKey, nonce } = await deriveResponseKey(suite, recipient, enc, responseNonce);
-      const aead = suite.aead.createEncryptionContext(exactBuffer(aeadKey));
-      const ciphertext = await aead.seal(exactBuffer(nonce), exactBuffer(plaintext), new ArrayBuffer(0));
-      return concatBytes(responseNonce, new Uint8Array(ciphertext));
+      // RFC 9458 §4.4: a fresh response nonce gives every sealing its own key and nonce.
+      const { key: aeadKey, nonce } = deriveResponseKey(suite, context, enc, responseNonce);
+      const ciphertext = await createAeadKey(suite.name, aeadKey).seal(nonce, plaintext, new Uint8Array(0));
+      return concatBytes(responseNonce, ciphertext);
     },
   };
 }

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAttestRequest } from './attest-request.js';
-import { base64Encode, base64urlEncode } from './base64url.js';
-import { hexEncode } from './hex.js';
+import { base64Encode, base64urlEncode, hexEncode } from './encoding.js';
 import { type EvidenceEnvelope, parseEvidenceEnvelope } from './parse-envelope.js';
 import { ProtocolError } from './protocol-error.js';
 import { selectAead } from './select-aead.js';

@@ -1,5 +1,5 @@
-import { base64Decode, base64urlDecode } from './base64url.js';
 import { NONCE_LENGTH, PROTOCOL_VERSION, PUBLIC_KEY_LENGTH } from './constants.js';
+import { base64Decode, base64urlDecode } from './encoding.js';
 import { ProtocolError } from './protocol-error.js';
 
 /** What `POST /.well-known/blindbox/v1/attest` answers (JSON). */
@@ -21,6 +21,11 @@ export interface EvidenceEnvelope {
   suites: { kem: number; kdf: number; aead: number[] };
   /** The signed release bundle (JSON) this enclave claims to be; the client checks it, never trusts it. */
   release?: unknown;
+  /**
+   * v1.1: protocol versions the server speaks (`["1", "1.1"]`; absent means `["1"]`). A hint only:
+   * not covered by the evidence; what a client relies on is the sealed `session` confirmation.
+   */
+  protocols?: string[];
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -59,7 +64,8 @@ function decodeField(name: string, value: unknown, decoder: (s: string) => Uint8
  */
 export function parseEvidenceEnvelope(json: unknown): EvidenceEnvelope {
   if (!isRecord(json)) fail('must be a JSON object');
-  const { version, platform, nonce, evidence, collateral, hpkePublicKey, keyId, suites, release } = json;
+  const { version, platform, nonce, evidence, collateral, hpkePublicKey, keyId, suites, release, protocols } =
+    json;
   if (version !== PROTOCOL_VERSION)
     fail(`"version" must be ${PROTOCOL_VERSION}, got ${JSON.stringify(version)}`);
   if (typeof platform !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(platform)) {
@@ -92,5 +98,13 @@ export function parseEvidenceEnvelope(json: unknown): EvidenceEnvelope {
   };
   if (collateral !== undefined) out.collateral = collateral as Record<string, unknown>;
   if (release !== undefined) out.release = release;
+  if (protocols !== undefined) {
+    const valid =
+      Array.isArray(protocols) &&
+      protocols.length <= 16 &&
+      protocols.every((p) => typeof p === 'string' && /^[0-9]{1,3}(\.[0-9]{1,3})?$/.test(p));
+    if (!valid) fail('"protocols" must be an array of version strings such as "1.1"');
+    out.protocols = [...(protocols as string[])];
+  }
   return out;
 }

@@ -15,7 +15,15 @@ export type ProtocolErrorCode =
   /** The response opened but its content is not a valid CallResponse. */
   | 'PROTOCOL_MALFORMED_RESPONSE'
   /** Low-level decoding failed (base64, base64url, hex or CBOR outside a request or response). */
-  | 'PROTOCOL_MALFORMED_ENCODING';
+  | 'PROTOCOL_MALFORMED_ENCODING'
+  /** An input exceeds a decoding limit (CBOR depth, item count or size; a body or chunk limit). */
+  | 'PROTOCOL_LIMIT_EXCEEDED'
+  /** (v1.1) A chunked body ended before its final chunk, or has bytes after it. */
+  | 'PROTOCOL_TRUNCATED'
+  /** (v1.1) A session message's sequence number was already admitted or is below the window. */
+  | 'PROTOCOL_REPLAYED'
+  /** (v1.1) A session message names a session the server does not hold. */
+  | 'PROTOCOL_UNKNOWN_SESSION';
 
 /** The one error class of `@blindbox/protocol`. Every parser and opener fails closed with it. */
 export class ProtocolError extends Error {

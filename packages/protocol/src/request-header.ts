@@ -1,4 +1,4 @@
-import { concatBytes, exactBuffer, utf8 } from './bytes.js';
+import { concatBytes, utf8Encode } from '@blindbox/bytes';
 import {
   KDF_ID,
   KEM_ID,
@@ -43,9 +43,9 @@ export function decodeRequestHeader(header: Uint8Array): {
   };
 }
 
-const INFO_PREFIX = concatBytes(utf8(REQUEST_INFO_LABEL), new Uint8Array([0]));
+const INFO_PREFIX = concatBytes(utf8Encode(REQUEST_INFO_LABEL), new Uint8Array([0]));
 
 /** HPKE `info` of a call: "blindbox/call/v1 request" ‖ 0x00 ‖ header (binds the header to the key schedule). */
-export function requestInfo(header: Uint8Array): ArrayBuffer {
-  return exactBuffer(concatBytes(INFO_PREFIX, header));
+export function requestInfo(header: Uint8Array): Uint8Array {
+  return concatBytes(INFO_PREFIX, header);
 }

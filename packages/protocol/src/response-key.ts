@@ -1,17 +1,13 @@
+import { concatBytes, utf8Encode } from '@blindbox/bytes';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, exactBuffer, utf8 } from './bytes.js';
 import { RESPONSE_EXPORT_LABEL } from './constants.js';
+import type { HpkeContext } from './hpke/hpke-base.js';
 import type { Suite } from './hpke-suite.js';
 
-const EXPORT_LABEL = exactBuffer(utf8(RESPONSE_EXPORT_LABEL));
-const KEY_LABEL = utf8('key');
-const NONCE_LABEL = utf8('nonce');
-
-/** What both sides need from the HPKE context to seal or open responses. */
-export interface Exporter {
-  export(exporterContext: ArrayBuffer, length: number): Promise<ArrayBuffer>;
-}
+const EXPORT_LABEL = utf8Encode(RESPONSE_EXPORT_LABEL);
+const KEY_LABEL = utf8Encode('key');
+const NONCE_LABEL = utf8Encode('nonce');
 
 /**
  * RFC 9458 §4.4 response encapsulation keys, with this protocol's export label:
@@ -21,13 +17,13 @@ export interface Exporter {
  *   key    = HKDF-Expand(prk, "key", Nk)
  *   nonce  = HKDF-Expand(prk, "nonce", Nn)
  */
-export async function deriveResponseKey(
+export function deriveResponseKey(
   suite: Suite,
-  context: Exporter,
+  context: Pick<HpkeContext, 'export'>,
   enc: Uint8Array,
   responseNonce: Uint8Array,
-): Promise<{ key: Uint8Array; nonce: Uint8Array }> {
-  const secret = new Uint8Array(await context.export(EXPORT_LABEL, suite.responseNonceSize));
+): { key: Uint8Array; nonce: Uint8Array } {
+  const secret = context.export(EXPORT_LABEL, suite.responseNonceSize);
   const prk = extract(sha256, secret, concatBytes(enc, responseNonce));
   return {
     key: expand(sha256, prk, KEY_LABEL, suite.keySize),

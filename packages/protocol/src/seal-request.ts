@@ -1,16 +1,19 @@
-import { concatBytes, exactBuffer } from './bytes.js';
+import { concatBytes } from '@blindbox/bytes';
 import {
   type CallRequest,
   type CallResponse,
   callRequestToMap,
   callResponseFromMap,
 } from './call-messages.js';
-import { decodeCbor, encodeCbor } from './cbor.js';
+import { type CborLimits, decodeCbor, encodeCbor } from './cbor.js';
 import { PUBLIC_KEY_LENGTH, TAG_LENGTH } from './constants.js';
+import { createAeadKey } from './hpke/aead-key.js';
+import { setupBaseSender } from './hpke/hpke-base.js';
 import { type AeadName, suiteFor } from './hpke-suite.js';
 import { ProtocolError } from './protocol-error.js';
 import { encodeRequestHeader, requestInfo } from './request-header.js';
 import { deriveResponseKey } from './response-key.js';
+import { deriveSessionKeys, type SessionKeys } from './session/derive-session-keys.js';
 
 /** The attested key a client seals to. */
 export interface SealTarget {
@@ -29,10 +32,16 @@ export interface SealedRequest {
   /**
    * Opens the response body to this request (and to no other request).
    *
+   * @param limits - CBOR decoding limits for the response plaintext (default {@link CBOR_DEFAULT_LIMITS}).
    * @throws ProtocolError `PROTOCOL_RESPONSE_TAMPERED` when the body is too short or does not open;
    *   `PROTOCOL_MALFORMED_RESPONSE` when it opens but is not a CallResponse.
    */
-  openResponse(body: Uint8Array): Promise<CallResponse>;
+  openResponse(body: Uint8Array, limits?: Partial<CborLimits>): Promise<CallResponse>;
+  /**
+   * The session keys of this call's HPKE context (docs/protocol.md §11.2). Use them only after the
+   * opened response carried a `session` member: that is the server's authenticated confirmation.
+   */
+  deriveSession(): SessionKeys;
 }
 
 /**
@@ -55,17 +64,18 @@ export async function sealRequest(
   }
   const plaintext = encodeCbor(callRequestToMap(request));
   const header = encodeRequestHeader(target.keyId, suite.aeadId);
-  const recipientPublicKey = await suite.hpke.kem.deserializePublicKey(exactBuffer(target.publicKey));
-  const sender = await suite.hpke.createSenderContext({
-    recipientPublicKey,
-    info: requestInfo(header),
-    ...(testing?.ekm === undefined ? {} : { ekm: exactBuffer(testing.ekm) }),
-  });
-  const enc = new Uint8Array(sender.enc);
-  const ciphertext = new Uint8Array(await sender.seal(exactBuffer(plaintext)));
+  const { enc, context } = await setupBaseSender(
+    target.publicKey,
+    requestInfo(header),
+    suite.name,
+    testing?.ekm,
+  );
+  const ciphertext = await context.aead.seal(context.baseNonce, plaintext, new Uint8Array(0));
+  const keyId = new Uint8Array(target.keyId);
   return {
     body: concatBytes(header, enc, ciphertext),
-    async openResponse(body: Uint8Array): Promise<CallResponse> {
+    deriveSession: () => deriveSessionKeys(context, suite.name, keyId),
+    async openResponse(body: Uint8Array, limits?: Partial<CborLimits>): Promise<CallResponse> {
       const nonceSize = suite.responseNonceSize;
       if (!(body instanceof Uint8Array) || body.length < nonceSize + TAG_LENGTH) {
         throw new ProtocolError(
@@ -74,12 +84,13 @@ export async function sealRequest(
         );
       }
       const responseNonce = body.subarray(0, nonceSize);
-      const { key, nonce } = await deriveResponseKey(suite, sender, enc, responseNonce);
+      const { key, nonce } = deriveResponseKey(suite, context, enc, responseNonce);
       let opened: Uint8Array;
       try {
-        const aead = suite.aead.createEncryptionContext(exactBuffer(key));
-        opened = new Uint8Array(
-          await aead.open(exactBuffer(nonce), exactBuffer(body.subarray(nonceSize)), new ArrayBuffer(0)),
+        opened = await createAeadKey(suite.name, key).open(
+          nonce,
+          body.subarray(nonceSize),
+          new Uint8Array(0),
         );
       } catch (cause) {
         throw new ProtocolError(
@@ -88,14 +99,20 @@ export async function sealRequest(
           { cause },
         );
       }
-      let decoded: unknown;
-      try {
-        decoded = decodeCbor(opened);
-      } catch {
-        // No cause: the CBOR decoder's message may quote plaintext bytes, which must never reach a log.
-        throw new ProtocolError('PROTOCOL_MALFORMED_RESPONSE', 'the response plaintext is not valid CBOR');
-      }
-      return callResponseFromMap(decoded, 'PROTOCOL_MALFORMED_RESPONSE');
+      return decodeResponse(opened, limits);
     },
   };
+}
+
+/** A CallResponse (plus the v1.1 members) from an opened response plaintext. */
+export function decodeResponse(opened: Uint8Array, limits?: Partial<CborLimits>): CallResponse {
+  let decoded: unknown;
+  try {
+    decoded = decodeCbor(opened, limits);
+  } catch (error) {
+    if (error instanceof ProtocolError && error.code === 'PROTOCOL_LIMIT_EXCEEDED') throw error;
+    // No cause: the CBOR decoder's message may quote plaintext bytes, which must never reach a log.
+    throw new ProtocolError('PROTOCOL_MALFORMED_RESPONSE', 'the response plaintext is not valid CBOR');
+  }
+  return callResponseFromMap(decoded, 'PROTOCOL_MALFORMED_RESPONSE');
 }

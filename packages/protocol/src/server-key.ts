@@ -1,9 +1,8 @@
+import { base64urlEncode, hexEncode } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64urlEncode } from './base64url.js';
-import { exactBuffer } from './bytes.js';
 import { KEY_ID_LENGTH, PUBLIC_KEY_LENGTH } from './constants.js';
-import { hexEncode } from './hex.js';
-import { suiteFor } from './hpke-suite.js';
+import { deriveX25519KeyPair } from './hpke/hpke-base.js';
+import { generateX25519, type X25519KeyPair } from './hpke/x25519.js';
 
 /**
  * The enclave's HPKE key pair. Only `keyId` and `publicKey` are visible: the private key lives in a
@@ -17,7 +16,7 @@ export interface ServerKey {
   readonly publicKey: Uint8Array;
 }
 
-const keyPairs = new WeakMap<ServerKey, CryptoKeyPair>();
+const keyPairs = new WeakMap<ServerKey, X25519KeyPair>();
 
 class ServerKeyHandle implements ServerKey {
   readonly keyId: Uint8Array;
@@ -42,17 +41,15 @@ export function computeKeyId(publicKey: Uint8Array): Uint8Array {
   return sha256(publicKey).slice(0, KEY_ID_LENGTH);
 }
 
-async function wrap(pair: CryptoKeyPair): Promise<ServerKey> {
-  const { kem } = suiteFor('aes-128-gcm').hpke;
-  const publicKey = new Uint8Array(await kem.serializePublicKey(pair.publicKey));
-  const key = Object.freeze(new ServerKeyHandle(publicKey));
+function wrap(pair: X25519KeyPair): ServerKey {
+  const key = Object.freeze(new ServerKeyHandle(pair.publicKey));
   keyPairs.set(key, pair);
   return key;
 }
 
 /** A fresh X25519 key pair for this enclave's lifetime (never leaves the process). */
 export async function generateServerKey(): Promise<ServerKey> {
-  return wrap(await suiteFor('aes-128-gcm').hpke.kem.generateKeyPair());
+  return wrap(await generateX25519());
 }
 
 /**
@@ -60,10 +57,10 @@ export async function generateServerKey(): Promise<ServerKey> {
  * key (whoever knows `ikm` can open every call).
  */
 export async function deriveServerKey(ikm: Uint8Array): Promise<ServerKey> {
-  return wrap(await suiteFor('aes-128-gcm').hpke.kem.deriveKeyPair(exactBuffer(ikm)));
+  return wrap(await deriveX25519KeyPair(ikm));
 }
 
 /** The key pair of a ServerKey made by this module; undefined for any other object. Internal. */
-export function keyPairOf(key: ServerKey): CryptoKeyPair | undefined {
+export function keyPairOf(key: ServerKey): X25519KeyPair | undefined {
   return keyPairs.get(key);
 }

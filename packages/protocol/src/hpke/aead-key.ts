@@ -1,0 +1,65 @@
+import { gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+
+/** The AEADs of the protocol (RFC 9180 §7.3 ids 0x0001 and 0x0003). */
+export type AeadName = 'aes-128-gcm' | 'chacha20-poly1305';
+
+/** Nk, Nn, Nt of an AEAD (RFC 9180 §7.3). */
+export const AEAD_SIZES: Readonly<Record<AeadName, { keySize: number; nonceSize: number; tagSize: 16 }>> = {
+  'aes-128-gcm': { keySize: 16, nonceSize: 12, tagSize: 16 },
+  'chacha20-poly1305': { keySize: 32, nonceSize: 12, tagSize: 16 },
+};
+
+/**
+ * Messages up to this size are sealed with @noble/ciphers synchronously; larger ones with WebCrypto
+ * AES-GCM (native, many times faster per byte, but one asynchronous round trip per operation and a
+ * key import per key). Measured in bench/ (protocol-primitives): below a few KiB the synchronous path
+ * wins, because it costs no event-loop turn.
+ */
+export const SYNC_AEAD_MAX_BYTES = 16 * 1024;
+
+/** An AEAD key ready to seal and open; thrown errors never carry key material. */
+export interface AeadKey {
+  readonly name: AeadName;
+  /** Ciphertext ‖ 16-byte tag. */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /** The plaintext; throws (any Error) when the tag does not verify. */
+  open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+}
+
+function buffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}
+
+/** An {@link AeadKey} over raw key bytes (which it copies). */
+export function createAeadKey(name: AeadName, keyBytes: Uint8Array): AeadKey {
+  const { keySize } = AEAD_SIZES[name];
+  if (keyBytes.length !== keySize) throw new RangeError(`${name} key must be ${keySize} bytes`);
+  const key = new Uint8Array(keyBytes);
+  if (name === 'chacha20-poly1305') {
+    // WebCrypto has no ChaCha20-Poly1305: noble at every size.
+    return {
+      name,
+      seal: async (nonce, plaintext, aad) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
+      open: async (nonce, ciphertext, aad) => chacha20poly1305(key, nonce, aad).decrypt(ciphertext),
+    };
+  }
+  let imported: Promise<CryptoKey> | undefined;
+  const native = (): Promise<CryptoKey> => {
+    imported ??= crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    return imported;
+  };
+  return {
+    name,
+    async seal(nonce, plaintext, aad) {
+      if (plaintext.length <= SYNC_AEAD_MAX_BYTES) return gcm(key, nonce, aad).encrypt(plaintext);
+      const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
+      return new Uint8Array(await crypto.subtle.encrypt(params, await native(), buffer(plaintext)));
+    },
+    async open(nonce, ciphertext, aad) {
+      if (ciphertext.length <= SYNC_AEAD_MAX_BYTES + 16) return gcm(key, nonce, aad).decrypt(ciphertext);
+      const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
+      return new Uint8Array(await crypto.subtle.decrypt(params, await native(), buffer(ciphertext)));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { type CallRequest, type CallResponse, callRequestToMap } from '../call-messages.js';
+import { type CborLimits, encodeCbor } from '../cbor.js';
+import { ProtocolError } from '../protocol-error.js';
+import { decodeResponse } from '../seal-request.js';
+import { encodeMessagePlaintext, readMessagePlaintext } from '../stream/message-plaintext.js';
+import { openChunks } from '../stream/open-chunks.js';
+import { type ByteSource, sealChunks } from '../stream/seal-chunks.js';
+import type { SessionKeys } from './derive-session-keys.js';
+import { encodeSessionHeader } from './session-header.js';
+
+/** Options of {@link sealSessionRequest}. */
+export interface SealSessionRequestOptions {
+  /** The bytes of the field `request.stream` points at (required exactly when `stream` is set). */
+  tail?: ByteSource;
+  /** Plaintext bytes per chunk. Default: 256 KiB. */
+  chunkLength?: number;
+}
+
+/** Limits a client applies to a session response. */
+export interface SessionResponseLimits {
+  /** Largest response head (CBOR) in bytes. Default: 64 MiB. */
+  maxHeadBytes?: number;
+  /** Largest whole response plaintext (head and tail). Default: unbounded (count what you keep). */
+  maxBytes?: number;
+  /** CBOR limits of the head. */
+  cbor?: Partial<CborLimits>;
+}
+
+/** A response opened from a session: the CallResponse and, when it streams a field, its bytes. */
+export interface OpenedSessionResponse {
+  response: CallResponse;
+  /** The bytes of `response.stream`'s field as they arrive (empty when no field streams). */
+  tail: AsyncGenerator<Uint8Array>;
+}
+
+/** A sealed session request (docs/protocol.md §11.3). */
+export interface SealedSessionRequest {
+  readonly seq: number;
+  /** The 34-byte session header (the body's first bytes). */
+  readonly header: Uint8Array;
+  /** The whole body: header, then the frames, produced as they are sealed (bounded memory). */
+  readonly body: AsyncGenerator<Uint8Array>;
+  /**
+   * Opens the response to this request (and to no other).
+   *
+   * @throws ProtocolError `PROTOCOL_RESPONSE_TAMPERED`, `PROTOCOL_TRUNCATED`, `PROTOCOL_LIMIT_EXCEEDED`,
+   *   `PROTOCOL_MALFORMED_RESPONSE`.
+   */
+  openResponse(body: ByteSource, limits?: SessionResponseLimits): Promise<OpenedSessionResponse>;
+}
+
+/**
+ * Seals one call in a session: header ‖ frames of u32(head_length) ‖ CBOR(request) ‖ tail, under
+ * the client-to-server key and nonce base with `seq` (docs/protocol.md §11.3–11.4). The caller
+ * allocates `seq` (a counter from 0, never reused).
+ *
+ * @throws TypeError on invalid request fields or a tail without `stream` (or the reverse).
+ */
+export function sealSessionRequest(
+  keys: SessionKeys,
+  seq: number,
+  request: CallRequest,
+  options: SealSessionRequestOptions = {},
+): SealedSessionRequest {
+  if ((request.stream === undefined) !== (options.tail === undefined)) {
+    throw new TypeError('request.stream and options.tail go together');
+  }
+  const header = encodeSessionHeader({ keyId: keys.keyId, sessionId: keys.sessionId, seq });
+  const head = encodeCbor(callRequestToMap(request));
+  const plaintext = encodeMessagePlaintext(head, options.tail);
+  const frames = sealChunks(
+    { aead: keys.c2s.aead, nonceBase: keys.c2s.nonceBase, seq, aadPrefix: header },
+    plaintext,
+    options.chunkLength === undefined ? {} : { chunkLength: options.chunkLength },
+  );
+  return {
+    seq,
+    header,
+    body: (async function* () {
+      yield header;
+      yield* frames;
+    })(),
+    async openResponse(body, limits = {}) {
+      const plain = openChunks(
+        { aead: keys.s2c.aead, nonceBase: keys.s2c.nonceBase, seq, aadPrefix: header },
+        body,
+        {
+          failCode: 'PROTOCOL_RESPONSE_TAMPERED',
+          ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
+        },
+      );
+      const parts = await readMessagePlaintext(plain, limits.maxHeadBytes ?? 64 * 1024 * 1024);
+      const response = decodeResponse(parts.head, limits.cbor);
+      if (response.stream === undefined) {
+        // Drain what remains (authenticates the final chunk); a non-streamed response has no tail.
+        for await (const piece of parts.tail) {
+          if (piece.length > 0)
+            throw new ProtocolError('PROTOCOL_MALFORMED_RESPONSE', 'bytes after the response head');
+        }
+      }
+      return { response, tail: parts.tail };
+    },
+  };
+}

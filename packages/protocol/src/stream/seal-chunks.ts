@@ -1,0 +1,79 @@
+import { DEFAULT_CHUNK_LENGTH, MAX_CHUNK_LENGTH } from '../constants.js';
+import { type ChunkKey, chunkAad, chunkNonce, MAX_CHUNKS } from './chunk-key.js';
+
+/** Options of {@link sealChunks}. */
+export interface SealChunksOptions {
+  /** Plaintext bytes per chunk, 1 to 2^20. Default: {@link DEFAULT_CHUNK_LENGTH} (256 KiB). */
+  chunkLength?: number;
+}
+
+/** The source of a message plaintext: whole, or pieces of any sizes (a stream). */
+export type ByteSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Pieces of a source, re-cut into chunks of exactly `size` bytes (the last one shorter, maybe empty). */
+async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    for (let i = 0; i < source.length; i += size) yield source.subarray(i, i + size);
+    return;
+  }
+  let pending = new Uint8Array(size);
+  let filled = 0;
+  for await (const piece of source as AsyncIterable<Uint8Array>) {
+    if (!(piece instanceof Uint8Array)) throw new TypeError('a byte stream must yield Uint8Array pieces');
+    let offset = 0;
+    while (offset < piece.length) {
+      const n = Math.min(size - filled, piece.length - offset);
+      pending.set(piece.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === size) {
+        yield pending;
+        pending = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield pending.subarray(0, filled);
+}
+
+function frame(sealed: Uint8Array, final: boolean): Uint8Array {
+  const out = new Uint8Array(4 + sealed.length);
+  // bit 31 = final; the length fits in 31 bits (≤ 2^20 + 16).
+  new DataView(out.buffer).setUint32(0, (final ? 0x8000_0000 : 0) + sealed.length);
+  out.set(sealed, 4);
+  return out;
+}
+
+/**
+ * Seals a message plaintext as frames (docs/protocol.md §11.4): `u32(final << 31 | len) ‖ sealed`,
+ * each chunk under its own nonce (base XOR seq ‖ index) and AAD (prefix ‖ index ‖ final). Holds one
+ * chunk of lookahead, so memory stays bounded whatever the source's length; the last frame is
+ * marked final (an empty final chunk when the source is empty or ends on a chunk boundary).
+ */
+export async function* sealChunks(
+  key: ChunkKey,
+  plaintext: ByteSource,
+  options: SealChunksOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const size = options.chunkLength ?? DEFAULT_CHUNK_LENGTH;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_CHUNK_LENGTH) {
+    throw new RangeError(`chunkLength must be 1 to ${MAX_CHUNK_LENGTH}`);
+  }
+  let index = 0;
+  let previous: Uint8Array | undefined;
+  const seal = async (chunk: Uint8Array, final: boolean): Promise<Uint8Array> => {
+    if (index > MAX_CHUNKS) throw new RangeError('a message holds at most 2^32 - 1 chunks');
+    const sealed = await key.aead.seal(
+      chunkNonce(key.nonceBase, key.seq, index),
+      chunk,
+      chunkAad(key.aadPrefix, index, final),
+    );
+    index++;
+    return frame(sealed, final);
+  };
+  for await (const chunk of rechunk(plaintext, size)) {
+    if (previous !== undefined) yield await seal(previous, false);
+    previous = chunk;
+  }
+  yield await seal(previous ?? new Uint8Array(0), true);
+}
