@@ -8,8 +8,8 @@ import { exactSan, fetchLogTrustedRoot, verifyReleaseBundle } from '@blindbox/tr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeIdentityToken, startMockFulcio } from '../../log-server/test/mock-fulcio.js';
 import { UsageError } from '../src/base-command.js';
-import { publishBuild } from '../src/commands/publish.js';
-import { identityFromFlags } from '../src/commands/release/verify.js';
+import { identityFromFlags } from '../src/release/pin-signer-identity.js';
+import { publishBuild } from '../src/release/publish-build.js';
 import { runCli, startCli } from './run-cli.js';
 
 const BUILT = fileURLToPath(new URL('../dist/commands/publish.js', import.meta.url));

@@ -1,9 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '@blindbox/builder';
-import { defaultSimRootDir, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
-import { Args, Flags } from '@oclif/core';
+import { type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
+import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { corsOriginEnv, corsOriginFlag, portFlag } from '../flags/server-flags.js';
+import { simRootDir, simRootFlag } from '../flags/simulator-flags.js';
 import { defaultOutDir } from '../resolve-build-dir.js';
 
 export default class Dev extends BaseCommand {
@@ -19,14 +21,9 @@ export default class Dev extends BaseCommand {
   };
 
   static override flags = {
-    port: Flags.integer({ description: 'port to listen on', default: 8080, min: 0, max: 65535 }),
-    'sim-root': Flags.directory({
-      description: 'simulator root key folder [default: ~/.config/blindbox/simulator]',
-    }),
-    'cors-origin': Flags.string({
-      description: 'web origin allowed to call from browsers (repeatable; * for any)',
-      multiple: true,
-    }),
+    port: portFlag({ default: 8080 }),
+    'sim-root': simRootFlag(),
+    'cors-origin': corsOriginFlag,
   };
 
   async run() {
@@ -50,11 +47,11 @@ export default class Dev extends BaseCommand {
         );
         enclave = await startSimulatedEnclave({
           imageDir: join(outDir, 'image'),
-          simRootDir: flags['sim-root'] ?? defaultSimRootDir(),
+          simRootDir: simRootDir(flags['sim-root']),
           port: flags.port,
           env: {
             BLINDBOX_LOG: 'calls',
-            ...(flags['cors-origin'] ? { BLINDBOX_CORS_ORIGINS: flags['cors-origin'].join(',') } : {}),
+            ...corsOriginEnv(flags['cors-origin']),
           },
         });
         this.log(

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSimRootDir, startSimulatedEnclave } from '@blindbox/runtime/simulator';
+import { startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { corsOriginEnv, corsOriginFlag, hostFlag, portFlag } from '../flags/server-flags.js';
+import { simRootDir, simRootFlag } from '../flags/simulator-flags.js';
 import { resolveBuildDir } from '../resolve-build-dir.js';
 
 export default class Serve extends BaseCommand {
@@ -23,26 +25,16 @@ export default class Serve extends BaseCommand {
   };
 
   static override flags = {
-    port: Flags.integer({
-      description: 'port to listen on (0 = any free port)',
-      default: 8080,
-      min: 0,
-      max: 65535,
-    }),
-    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
-    'sim-root': Flags.directory({
-      description: 'simulator root key folder [default: ~/.config/blindbox/simulator]',
-    }),
+    port: portFlag({ default: 8080 }),
+    host: hostFlag,
+    'sim-root': simRootFlag(),
     release: Flags.file({
       description:
         'signed release bundle to offer clients [default: <build-dir>/release.sigstore.json if present]',
       exists: true,
     }),
     'log-calls': Flags.boolean({ description: 'log each call outcome and duration (never content)' }),
-    'cors-origin': Flags.string({
-      description: 'web origin allowed to call from browsers (repeatable; * for any)',
-      multiple: true,
-    }),
+    'cors-origin': corsOriginFlag,
   };
 
   async run() {
@@ -52,13 +44,13 @@ export default class Serve extends BaseCommand {
     const releaseFile = flags.release ?? (existsSync(bundled) ? bundled : undefined);
     const enclave = await startSimulatedEnclave({
       imageDir: join(buildDir, 'image'),
-      simRootDir: flags['sim-root'] ?? defaultSimRootDir(),
+      simRootDir: simRootDir(flags['sim-root']),
       port: flags.port,
       host: flags.host,
       ...(releaseFile ? { releaseFile } : {}),
       env: {
         ...(flags['log-calls'] ? { BLINDBOX_LOG: 'calls' } : {}),
-        ...(flags['cors-origin'] ? { BLINDBOX_CORS_ORIGINS: flags['cors-origin'].join(',') } : {}),
+        ...corsOriginEnv(flags['cors-origin']),
       },
     });
     const info = {

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { AttestationError } from '@blindbox/attestation';
 import { acceptMeasurementFromRelease, attestServer, ClientError } from '@blindbox/client';
 import { ProtocolError } from '@blindbox/protocol';
-import { defaultSimRootDir, loadSimRoot } from '@blindbox/runtime/simulator';
+import { loadSimRoot } from '@blindbox/runtime/simulator';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../base-command.js';
+import { simRootDir, simRootFlag } from '../flags/simulator-flags.js';
+import { allowDebugFlag } from '../flags/tee-policy-flags.js';
 
 export default class Verify extends BaseCommand {
   static override description =
@@ -25,18 +27,14 @@ export default class Verify extends BaseCommand {
       exists: true,
     }),
     'allow-simulated': Flags.boolean({ description: 'accept the local simulator (development only)' }),
-    'sim-root': Flags.directory({
-      description: 'simulator root to trust with --allow-simulated [default: ~/.config/blindbox/simulator]',
-    }),
-    'allow-debug': Flags.boolean({
-      description: 'accept a TEE in debug mode (its memory is readable by the host)',
-    }),
+    'sim-root': simRootFlag('simulator root to trust with --allow-simulated'),
+    'allow-debug': allowDebugFlag,
   };
 
   async run() {
     const { args, flags } = await this.parse(Verify);
     const simulatorRoots = flags['allow-simulated']
-      ? [loadSimRoot(flags['sim-root'] ?? defaultSimRootDir()).publicKey]
+      ? [loadSimRoot(simRootDir(flags['sim-root'])).publicKey]
       : [];
     let statement: unknown;
     if (flags.release) {

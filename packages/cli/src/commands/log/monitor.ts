@@ -1,7 +1,11 @@
 import { FileCheckpointStore, LogError, monitorLog, TransparencyError } from '@blindbox/transparency';
 import { Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
-import { ENVIRONMENT_CODES, identityFromFlags, trustedRootFromFlags } from '../release/verify.js';
+import { logPinFlags } from '../../flags/log-pin-flags.js';
+import { signerPinFlags } from '../../flags/signer-pin-flags.js';
+import { ENVIRONMENT_CODES } from '../../release/environment-error-codes.js';
+import { monitoredIdentityFromFlags } from '../../release/pin-signer-identity.js';
+import { trustedRootFromFlags } from '../../release/read-trusted-root.js';
 
 export default class LogMonitor extends BaseCommand {
   static override description =
@@ -14,35 +18,17 @@ export default class LogMonitor extends BaseCommand {
 
   static override flags = {
     log: Flags.string({ description: 'the log URL', required: true }),
-    key: Flags.file({ description: 'the signer public key (PEM)', exists: true }),
-    identity: Flags.string({
-      description: 'certificate SAN: a regular expression matched against the whole SAN',
-    }),
-    issuer: Flags.string({ description: 'OIDC issuer (exact) [default: any issuer]' }),
+    ...signerPinFlags({ issuerOptional: true }),
     expect: Flags.string({
       description: 'subject digest of a release you published (repeatable)',
       multiple: true,
     }),
-    'trusted-root': Flags.file({
-      description: 'pinned Sigstore TrustedRoot JSON (from `blindbox log trusted-root`)',
-      exists: true,
-    }),
-    'insecure-fetch-log-key': Flags.boolean({
-      description:
-        'without --trusted-root, trust the key the --log URL serves now (anyone answering that URL can then fake the log)',
-    }),
-    checkpoints: Flags.string({
-      description: 'file remembering the last checkpoint, to detect a fork across runs',
-    }),
+    ...logPinFlags,
   };
 
   async run() {
     const { flags } = await this.parse(LogMonitor);
-    // monitoring may leave the issuer open: an identity hijacked at another issuer should show up too
-    const identity =
-      flags.identity && !flags.key && !flags.issuer
-        ? { kind: 'keyless' as const, san: flags.identity }
-        : await identityFromFlags(flags);
+    const identity = await monitoredIdentityFromFlags(flags);
     const trustedRoot = await trustedRootFromFlags(flags);
     let result: Awaited<ReturnType<typeof monitorLog>>;
     try {

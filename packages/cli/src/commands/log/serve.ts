@@ -1,6 +1,7 @@
 import { startLogServer } from '@blindbox/log-server';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { portFlag } from '../../flags/server-flags.js';
 
 export default class LogServe extends BaseCommand {
   static override description =
@@ -16,7 +17,7 @@ export default class LogServe extends BaseCommand {
       description: 'data directory (entries, hashes, checkpoint, keys); created if missing',
       required: true,
     }),
-    port: Flags.integer({ description: 'TCP port (0 picks a free one)', default: 3100, min: 0, max: 65535 }),
+    port: portFlag({ default: 3100 }),
   };
 
   async run() {

@@ -2,65 +2,16 @@ import { readFile } from 'node:fs/promises';
 import {
   FileCheckpointStore,
   fetchConsistencyFrom,
-  fetchLogTrustedRoot,
-  type ReleaseIdentity,
   TransparencyError,
   verifyReleaseBundle,
 } from '@blindbox/transparency';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
-
-/** Errors that say "cannot check" (environment) rather than "no": exit 2, not 1. */
-export const ENVIRONMENT_CODES = new Set([
-  'TRANSPARENCY_BAD_POLICY',
-  'TRANSPARENCY_BAD_TRUSTED_ROOT',
-  'TRANSPARENCY_CONSISTENCY_UNAVAILABLE',
-  'LOG_NOT_FOUND',
-]);
-
-/** Builds the pinned identity from `--key` or `--identity` + `--issuer`. */
-export async function identityFromFlags(flags: {
-  key?: string;
-  identity?: string;
-  issuer?: string;
-}): Promise<ReleaseIdentity> {
-  if (flags.key && (flags.identity || flags.issuer))
-    throw new UsageError('pass either --key or --identity/--issuer, not both');
-  if (flags.key) {
-    try {
-      return { kind: 'key', publicKey: await readFile(flags.key, 'utf8') };
-    } catch (err) {
-      throw new UsageError(`cannot read the public key ${flags.key}: ${(err as Error).message}`);
-    }
-  }
-  if (flags.identity && flags.issuer) return { kind: 'keyless', san: flags.identity, issuer: flags.issuer };
-  throw new UsageError(
-    'pin a signer: --key <public key PEM>, or --identity <SAN pattern> with --issuer <OIDC issuer>',
-  );
-}
-
-/**
- * Reads the pinned TrustedRoot file. Fetching the log's key from `--log` at verification time lets
- * whoever answers that URL impersonate the log, so it happens only with
- * `--insecure-fetch-log-key`, whose name says what it gives up.
- */
-export async function trustedRootFromFlags(flags: {
-  'trusted-root'?: string;
-  log?: string;
-  'insecure-fetch-log-key'?: boolean;
-}): Promise<unknown> {
-  if (flags['trusted-root']) {
-    try {
-      return JSON.parse(await readFile(flags['trusted-root'], 'utf8'));
-    } catch (err) {
-      throw new UsageError(`cannot read the TrustedRoot ${flags['trusted-root']}: ${(err as Error).message}`);
-    }
-  }
-  if (flags.log && flags['insecure-fetch-log-key']) return fetchLogTrustedRoot(flags.log);
-  throw new UsageError(
-    'pass --trusted-root <file> (pin once with `blindbox log trusted-root --log <url> > trusted-root.json`); --insecure-fetch-log-key with --log trusts whatever key that URL serves now',
-  );
-}
+import { logPinFlags } from '../../flags/log-pin-flags.js';
+import { signerPinFlags } from '../../flags/signer-pin-flags.js';
+import { ENVIRONMENT_CODES } from '../../release/environment-error-codes.js';
+import { identityFromFlags } from '../../release/pin-signer-identity.js';
+import { trustedRootFromFlags } from '../../release/read-trusted-root.js';
 
 export default class ReleaseVerify extends BaseCommand {
   static override description =
@@ -80,20 +31,9 @@ export default class ReleaseVerify extends BaseCommand {
   };
 
   static override flags = {
-    key: Flags.file({ description: 'pinned signer public key (PEM, e.g. release.key.pub)', exists: true }),
-    identity: Flags.string({
-      description: 'pinned certificate SAN: a regular expression matched against the whole SAN',
-    }),
-    issuer: Flags.string({ description: 'pinned OIDC issuer (exact)' }),
-    'trusted-root': Flags.file({ description: 'pinned Sigstore TrustedRoot JSON', exists: true }),
+    ...signerPinFlags(),
+    ...logPinFlags,
     log: Flags.string({ description: 'log URL for consistency proofs' }),
-    'insecure-fetch-log-key': Flags.boolean({
-      description:
-        'without --trusted-root, trust the key the --log URL serves now (anyone answering that URL can then fake the log)',
-    }),
-    checkpoints: Flags.string({
-      description: "file remembering each log's last checkpoint, to detect a fork across runs",
-    }),
   };
 
   async run() {

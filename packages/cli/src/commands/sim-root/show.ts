@@ -1,6 +1,6 @@
-import { defaultSimRootDir, loadSimRoot } from '@blindbox/runtime/simulator';
-import { Flags } from '@oclif/core';
+import { loadSimRoot } from '@blindbox/runtime/simulator';
 import { BaseCommand } from '../../base-command.js';
+import { simRootDir, simRootFlag } from '../../flags/simulator-flags.js';
 
 export default class SimRootShow extends BaseCommand {
   static override description =
@@ -9,14 +9,12 @@ export default class SimRootShow extends BaseCommand {
   static override examples = ['<%= config.bin %> sim-root show', '<%= config.bin %> sim-root show --json'];
 
   static override flags = {
-    'sim-root': Flags.directory({
-      description: 'simulator root key folder [default: ~/.config/blindbox/simulator]',
-    }),
+    'sim-root': simRootFlag(),
   };
 
   async run() {
     const { flags } = await this.parse(SimRootShow);
-    const root = loadSimRoot(flags['sim-root'] ?? defaultSimRootDir());
+    const root = loadSimRoot(simRootDir(flags['sim-root']));
     const keyId = Buffer.from(root.keyId).toString('hex');
     this.log(root.publicKey);
     return { dir: root.dir, publicKey: root.publicKey, keyId };
