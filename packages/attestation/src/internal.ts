@@ -41,6 +41,11 @@ export {
   SIMULATED_REPORT_LENGTH,
   type SimulatedReport,
 } from './simulated/simulated-report.js';
+export { type Crl, crlBytes, parseCrl } from './tdx/parse-crl.js';
+export { type PckExtensions, parsePckExtensions } from './tdx/parse-pck-extensions.js';
+export { parseQeIdentity, type QeIdentity } from './tdx/parse-qe-identity.js';
+export { parseTcbInfo, type TdxTcbInfo } from './tdx/parse-tcb-info.js';
+export { parseTdxQuote, TDX_QUOTE, type TdxQuote } from './tdx/parse-tdx-quote.js';
 export { CheckList, type CheckValues, runChecks } from './verifier/check-list.js';
 export {
   type AcceptedValueCheck,
