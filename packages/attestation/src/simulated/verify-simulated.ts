@@ -1,6 +1,5 @@
 import { base64DecodeLenient, equalBytes, hexEncode } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { AttestationError } from '../attestation-error.js';
 import type { VerificationReport } from '../verification-report.js';
 import { CheckList, runChecks } from '../verifier/check-list.js';
 import { requireExpectedBytes } from '../verifier/expected-values.js';

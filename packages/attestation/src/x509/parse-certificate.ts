@@ -83,8 +83,13 @@ function bad(why: string): AttestationError {
 
 const W = 'certificate';
 
-/** Parses a DER X.509 certificate strictly; throws `ATTESTATION_MALFORMED_EVIDENCE` on anything else. */
-export function parseCertificate(der: Uint8Array): Certificate {
+/** Certificate := SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 §4.1.1). */
+function readOuter(der: Uint8Array): {
+  tbs: DerNode;
+  algNode: DerNode;
+  signatureAlgorithm: SignatureAlgorithm;
+  signature: Uint8Array;
+} {
   const cert = expectTag(readDerExact(der, W), DER.SEQUENCE, W);
   const [tbsNode, outerAlg, sigNode, ...rest] = derChildren(cert, W);
   if (rest.length > 0) throw bad('extra elements after the signature');
@@ -92,7 +97,20 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const algNode = expectTag(outerAlg, DER.SEQUENCE, W);
   const signatureAlgorithm = parseSignatureAlgorithm(algNode);
   const signature = bitStringBytes(expectTag(sigNode, DER.BIT_STRING, W));
+  return { tbs, algNode, signatureAlgorithm, signature };
+}
 
+interface TbsFields {
+  serialNumber: Uint8Array;
+  issuer: DerNode;
+  validity: DerNode;
+  subject: DerNode;
+  spki: DerNode;
+  extensions?: DerNode;
+}
+
+/** The fields of tbsCertificate (RFC 5280 §4.1.2), in their fixed order; only v3 is accepted. */
+function readTbsFields(tbs: DerNode, outerAlg: DerNode): TbsFields {
   const fields = derChildren(tbs, W);
   let i = 0;
   // RFC 5280 §4.1.2.1: version [0] EXPLICIT; only v3 certificates carry extensions.
@@ -104,63 +122,87 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const serialNumber = derUnsigned(expectTag(fields[i++], DER.INTEGER, W), W);
   const innerAlg = expectTag(fields[i++], DER.SEQUENCE, W);
   // RFC 5280 §4.1.1.2: the signature field inside tbsCertificate must match the outer algorithm.
-  if (!equalBytes(innerAlg.der, algNode.der)) throw bad('inner and outer signature algorithms differ');
+  if (!equalBytes(innerAlg.der, outerAlg.der)) throw bad('inner and outer signature algorithms differ');
   const issuer = expectTag(fields[i++], DER.SEQUENCE, W);
   const validity = expectTag(fields[i++], DER.SEQUENCE, W);
   const subject = expectTag(fields[i++], DER.SEQUENCE, W);
   const spki = expectTag(fields[i++], DER.SEQUENCE, W);
-  let extensionsNode: DerNode | undefined;
-  for (; i < fields.length; i++) {
-    const f = fields[i]!;
-    if (f.tag === 0x81 || f.tag === 0x82) continue; // issuerUniqueID / subjectUniqueID
-    if (f.tag === 0xa3 && extensionsNode === undefined && i === fields.length - 1) {
-      extensionsNode = f;
+  const extensions = readOptionalFields(fields.slice(i));
+  return { serialNumber, issuer, validity, subject, spki, ...(extensions ? { extensions } : {}) };
+}
+
+/** issuerUniqueID [1] and subjectUniqueID [2] (skipped), then extensions [3] last; nothing else. */
+function readOptionalFields(fields: readonly DerNode[]): DerNode | undefined {
+  let extensions: DerNode | undefined;
+  for (const [i, f] of fields.entries()) {
+    if (f.tag === 0x81 || f.tag === 0x82) continue;
+    if (f.tag === 0xa3 && extensions === undefined && i === fields.length - 1) {
+      extensions = f;
       continue;
     }
     throw bad(`unexpected field with tag 0x${f.tag.toString(16)} in tbsCertificate`);
   }
+  return extensions;
+}
 
+function parseValidity(validity: DerNode): { notBefore: Date; notAfter: Date } {
   const [nb, na, ...vr] = derChildren(validity, W);
   if (vr.length > 0) throw bad('validity has extra elements');
   const notBefore = parseTime(nb);
   const notAfter = parseTime(na);
+  return { notBefore, notAfter };
+}
 
-  const extensions = new Map<string, Extension>();
-  if (extensionsNode) {
-    const [seq, ...xr] = derChildren(extensionsNode, W);
-    if (xr.length > 0) throw bad('extensions wrapper has extra elements');
-    for (const ext of derChildren(expectTag(seq, DER.SEQUENCE, W), W)) {
-      const parts = derChildren(expectTag(ext, DER.SEQUENCE, W), W);
-      const oid = decodeOid(expectTag(parts[0], DER.OID, W).value, W);
-      let critical = false;
-      let valueNode = parts[1];
-      if (valueNode?.tag === DER.BOOLEAN) {
-        // X.690 §11.5: DEFAULT FALSE is never encoded, and TRUE is 0xff.
-        if (valueNode.value.length !== 1 || valueNode.value[0] !== 0xff) throw bad('bad critical flag');
-        critical = true;
-        valueNode = parts[2];
-        if (parts.length !== 3) throw bad('bad extension');
-      } else if (parts.length !== 2) {
-        throw bad('bad extension');
-      }
-      if (extensions.has(oid)) throw bad(`duplicate extension ${oid}`);
-      extensions.set(oid, { critical, value: expectTag(valueNode, DER.OCTET_STRING, W).value });
-    }
+/** Extension := SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } (RFC 5280 §4.1.2.9). */
+function parseExtension(ext: DerNode): [oid: string, extension: Extension] {
+  const parts = derChildren(expectTag(ext, DER.SEQUENCE, W), W);
+  const oid = decodeOid(expectTag(parts[0], DER.OID, W).value, W);
+  let critical = false;
+  let valueNode = parts[1];
+  if (valueNode?.tag === DER.BOOLEAN) {
+    // X.690 §11.5: DEFAULT FALSE is never encoded, and TRUE is 0xff.
+    if (valueNode.value.length !== 1 || valueNode.value[0] !== 0xff) throw bad('bad critical flag');
+    critical = true;
+    valueNode = parts[2];
+    if (parts.length !== 3) throw bad('bad extension');
+  } else if (parts.length !== 2) {
+    throw bad('bad extension');
   }
+  return [oid, { critical, value: expectTag(valueNode, DER.OCTET_STRING, W).value }];
+}
 
+function parseExtensions(node: DerNode | undefined): Map<string, Extension> {
+  const extensions = new Map<string, Extension>();
+  if (!node) return extensions;
+  const [seq, ...xr] = derChildren(node, W);
+  if (xr.length > 0) throw bad('extensions wrapper has extra elements');
+  for (const ext of derChildren(expectTag(seq, DER.SEQUENCE, W), W)) {
+    const [oid, extension] = parseExtension(ext);
+    if (extensions.has(oid)) throw bad(`duplicate extension ${oid}`);
+    extensions.set(oid, extension);
+  }
+  return extensions;
+}
+
+/** Parses a DER X.509 certificate strictly; throws `ATTESTATION_MALFORMED_EVIDENCE` on anything else. */
+export function parseCertificate(der: Uint8Array): Certificate {
+  const { tbs, algNode, signatureAlgorithm, signature } = readOuter(der);
+  const fields = readTbsFields(tbs, algNode);
+  const { notBefore, notAfter } = parseValidity(fields.validity);
+  const extensions = parseExtensions(fields.extensions);
   const out: Certificate = {
     der,
     tbs: tbs.der,
-    serialNumber,
+    serialNumber: fields.serialNumber,
     signatureAlgorithm,
     signature,
-    issuer: issuer.der,
-    subject: subject.der,
-    subjectCommonName: commonName(subject),
-    issuerCommonName: commonName(issuer),
+    issuer: fields.issuer.der,
+    subject: fields.subject.der,
+    subjectCommonName: commonName(fields.subject),
+    issuerCommonName: commonName(fields.issuer),
     notBefore,
     notAfter,
-    publicKey: parsePublicKey(spki),
+    publicKey: parsePublicKey(fields.spki),
     extensions,
   };
   const bc = extensions.get(OID.basicConstraints);
@@ -237,42 +279,57 @@ function hashOf(algId: DerNode | undefined): HashName {
   return hash;
 }
 
+const ECDSA_HASH: Record<string, HashName> = {
+  [OID.ecdsaSha256]: 'SHA-256',
+  [OID.ecdsaSha384]: 'SHA-384',
+  [OID.ecdsaSha512]: 'SHA-512',
+};
+
 function parseSignatureAlgorithm(node: DerNode): SignatureAlgorithm {
   const parts = derChildren(node, W);
   const oid = decodeOid(expectTag(parts[0], DER.OID, W).value, W);
-  if (oid === OID.ecdsaSha256 || oid === OID.ecdsaSha384 || oid === OID.ecdsaSha512) {
+  const ecdsaHash = ECDSA_HASH[oid];
+  if (ecdsaHash) {
     // RFC 5758 §3.2: ECDSA AlgorithmIdentifiers carry no parameters.
     if (parts.length !== 1) throw bad('ECDSA algorithm with parameters');
-    const hash = oid === OID.ecdsaSha256 ? 'SHA-256' : oid === OID.ecdsaSha384 ? 'SHA-384' : 'SHA-512';
-    return { kind: 'ecdsa', hash };
+    return { kind: 'ecdsa', hash: ecdsaHash };
   }
   if (oid === OID.rsassaPss) {
     // RFC 4055 §3.1 RSASSA-PSS-params; AMD's ARK/ASK/VCEK use SHA-384, MGF1-SHA-384, salt 48.
     if (parts.length !== 2) throw bad('RSASSA-PSS without parameters');
-    const params = derChildren(expectTag(parts[1], DER.SEQUENCE, W), W);
-    let hash: HashName | undefined;
-    let mgfHash: HashName | undefined;
-    let saltLength = 20;
-    for (const p of params) {
-      const [inner, ...extra] = derChildren(p, W);
-      if (extra.length > 0) throw bad('bad RSASSA-PSS parameters');
-      if (p.tag === 0xa0) hash = hashOf(inner);
-      else if (p.tag === 0xa1) {
-        const mgf = derChildren(expectTag(inner, DER.SEQUENCE, W), W);
-        if (decodeOid(expectTag(mgf[0], DER.OID, W).value, W) !== OID.mgf1 || mgf.length !== 2) {
-          throw bad('unsupported PSS mask generation function');
-        }
-        mgfHash = hashOf(mgf[1]);
-      } else if (p.tag === 0xa2) saltLength = derSmallInt(expectTag(inner, DER.INTEGER, W), W);
-      else if (p.tag === 0xa3) {
-        if (derSmallInt(expectTag(inner, DER.INTEGER, W), W) !== 1) throw bad('bad PSS trailer field');
-      } else throw bad('bad RSASSA-PSS parameters');
-    }
-    // WebCrypto's RSA-PSS uses MGF1 with the message hash: anything else cannot be checked.
-    if (hash === undefined || mgfHash !== hash) throw bad('unsupported RSASSA-PSS hash or MGF');
-    return { kind: 'rsa-pss', hash, saltLength };
+    return parsePssParams(parts[1]);
   }
   throw bad(`unsupported signature algorithm ${oid}`);
+}
+
+/** maskGenAlgorithm [1]: MGF1 (RFC 8017 §B.2.1) and its hash. */
+function mgf1Hash(inner: DerNode | undefined): HashName {
+  const mgf = derChildren(expectTag(inner, DER.SEQUENCE, W), W);
+  if (decodeOid(expectTag(mgf[0], DER.OID, W).value, W) !== OID.mgf1 || mgf.length !== 2) {
+    throw bad('unsupported PSS mask generation function');
+  }
+  return hashOf(mgf[1]);
+}
+
+/** RSASSA-PSS-params := SEQUENCE { hashAlgorithm [0], maskGenAlgorithm [1], saltLength [2], trailerField [3] }. */
+function parsePssParams(node: DerNode | undefined): SignatureAlgorithm {
+  const params = derChildren(expectTag(node, DER.SEQUENCE, W), W);
+  let hash: HashName | undefined;
+  let mgfHash: HashName | undefined;
+  let saltLength = 20;
+  for (const p of params) {
+    const [inner, ...extra] = derChildren(p, W);
+    if (extra.length > 0) throw bad('bad RSASSA-PSS parameters');
+    if (p.tag === 0xa0) hash = hashOf(inner);
+    else if (p.tag === 0xa1) mgfHash = mgf1Hash(inner);
+    else if (p.tag === 0xa2) saltLength = derSmallInt(expectTag(inner, DER.INTEGER, W), W);
+    else if (p.tag === 0xa3) {
+      if (derSmallInt(expectTag(inner, DER.INTEGER, W), W) !== 1) throw bad('bad PSS trailer field');
+    } else throw bad('bad RSASSA-PSS parameters');
+  }
+  // WebCrypto's RSA-PSS uses MGF1 with the message hash: anything else cannot be checked.
+  if (hash === undefined || mgfHash !== hash) throw bad('unsupported RSASSA-PSS hash or MGF');
+  return { kind: 'rsa-pss', hash, saltLength };
 }
 
 function parsePublicKey(spki: DerNode): PublicKey {
