@@ -6,17 +6,14 @@ import {
 } from '@blindbox/attestation';
 import {
   ATTEST_PATH,
-  base64Decode,
-  base64urlDecode,
-  base64urlEncode,
   computeBinding,
   computeKeyId,
   type EvidenceEnvelope,
-  hexEncode,
   newNonce,
   ProtocolError,
   parseEvidenceEnvelope,
 } from '@blindbox/protocol';
+import { base64Decode, base64urlDecode, base64urlEncode, hexEncode } from '@blindbox/protocol/internal';
 import { ClientError } from './client-error.js';
 
 /** Options of {@link attestServer}: how to verify evidence, not which releases to accept. */

@@ -1,7 +1,7 @@
 import type { VerificationReport } from '@blindbox/attestation';
+import { base64urlEncode } from '@blindbox/bytes';
 import {
   type AeadName,
-  base64urlEncode,
   CALL_CONTENT_TYPE,
   CALL_PATH,
   type CallResponse,
