@@ -27,12 +27,6 @@ export function decodeTcb(raw: Uint8Array, product: SnpProduct): SnpTcb {
   return { bootloader: raw[0]!, tee: raw[1]!, snp: raw[6]!, microcode: raw[7]! };
 }
 
-/** Whether the reserved bytes of a TCB_VERSION are zero for `product`. */
-export function tcbReservedZero(raw: Uint8Array, product: SnpProduct): boolean {
-  const reserved = product === 'Turin' ? [4, 5, 6] : [2, 3, 4, 5];
-  return reserved.every((i) => raw[i] === 0);
-}
-
 /** The TCB as KDS's `tcbm` hex (the u64 value, big-endian hex): how THIM and `sevtool` print it. */
 export function tcbHex(raw: Uint8Array): string {
   return hexEncode(raw.slice().reverse());
