@@ -17,7 +17,8 @@ describe('runEnclave refuses to start without a real attestation source', () => 
   it.each([
     [{ BLINDBOX_TEE: 'sev-snp', BLINDBOX_CONFIGFS_TSM: '/nonexistent/tsm/report' }, /not an SEV-SNP guest/],
     [{ BLINDBOX_TEE: 'nitro' }, /NSM bridge/],
-    [{ BLINDBOX_TEE: 'tdx' }, /no attestation provider/],
+    [{ BLINDBOX_TEE: 'tdx', BLINDBOX_CONFIGFS_TSM: '/nonexistent/tsm/report' }, /not a TDX guest/],
+    [{ BLINDBOX_TEE: 'sgx' }, /no attestation provider/],
   ])('%j', async (env, message) => {
     await expect(runEnclave({ manifest, enclaveClass: Empty, env })).rejects.toMatchObject({
       code: 'RUNTIME_ATTESTATION_UNAVAILABLE',

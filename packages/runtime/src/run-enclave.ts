@@ -5,6 +5,7 @@ import { type EnclaveServer, startEnclaveServer } from './enclave-server.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
 import { SevSnpConfigfsProvider } from './providers/sev-snp-configfs-provider.js';
 import { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
+import { TdxConfigfsProvider } from './providers/tdx-configfs-provider.js';
 import { RuntimeError } from './runtime-error.js';
 
 /** What the generated enclave entry passes in. */
@@ -98,11 +99,12 @@ function parseCorsOrigins(value: string | undefined): readonly string[] | '*' | 
 }
 
 /**
- * `BLINDBOX_TEE` → provider. Unset: the simulator when started by `blindbox serve`, SEV-SNP when
- * configfs-tsm is present, otherwise an error (never a silent fallback to something unattested).
+ * `BLINDBOX_TEE` → provider. Unset: the simulator when started by `blindbox serve`, TDX when
+ * /dev/tdx_guest and configfs-tsm are present, SEV-SNP when configfs-tsm is present, otherwise an
+ * error (never a silent fallback to something unattested).
  */
 function selectProvider(tee: string, env: Record<string, string | undefined>): AttestationProvider {
-  const chosen = tee || (process.send ? 'simulated' : existsSync(CONFIGFS_TSM) ? 'sev-snp' : '');
+  const chosen = tee || (process.send ? 'simulated' : existsSync(CONFIGFS_TSM) ? configfsPlatform() : '');
   switch (chosen) {
     case 'simulated':
       return new SimulatedIpcProvider();
@@ -116,6 +118,16 @@ function selectProvider(tee: string, env: Record<string, string | undefined>): A
       }
       return new SevSnpConfigfsProvider({ root });
     }
+    case 'tdx': {
+      const root = env.BLINDBOX_CONFIGFS_TSM ?? CONFIGFS_TSM;
+      if (!existsSync(root)) {
+        throw new RuntimeError(
+          'RUNTIME_ATTESTATION_UNAVAILABLE',
+          `BLINDBOX_TEE=tdx but ${root} does not exist: this is not a TDX guest with configfs-tsm (Linux ≥ 6.7)`,
+        );
+      }
+      return new TdxConfigfsProvider({ root });
+    }
     case 'nitro':
       // /dev/nsm needs an ioctl, which Node cannot issue without a native addon (docs/attestation.md).
       throw new RuntimeError(
@@ -125,7 +137,12 @@ function selectProvider(tee: string, env: Record<string, string | undefined>): A
     default:
       throw new RuntimeError(
         'RUNTIME_ATTESTATION_UNAVAILABLE',
-        `no attestation provider for BLINDBOX_TEE=${JSON.stringify(tee)} on this machine; supported: simulated (via blindbox serve), sev-snp (configfs-tsm), nitro (with an NSM bridge)`,
+        `no attestation provider for BLINDBOX_TEE=${JSON.stringify(tee)} on this machine; supported: simulated (via blindbox serve), sev-snp (configfs-tsm), tdx (configfs-tsm), nitro (with an NSM bridge)`,
       );
   }
+}
+
+/** configfs-tsm serves SNP and TDX guests alike; the TDX guest driver's device node tells them apart. */
+function configfsPlatform(): 'tdx' | 'sev-snp' {
+  return existsSync('/dev/tdx_guest') ? 'tdx' : 'sev-snp';
 }
