@@ -4,21 +4,10 @@ import type { EvidenceFormat } from '../../evidence/decode-evidence-file.js';
 import type { EvidencePlatform, EvidenceVerifyRequest } from '../../evidence/evidence-verify-request.js';
 import { parsePcrFlags } from '../../evidence/parse-pcr-flags.js';
 import { type EvidenceVerifyResult, verifyEvidenceFile } from '../../evidence/verify-evidence-file.js';
+import { onlyWithPlatform } from '../../flags/platform-only-flag.js';
 import { allowDebugFlag } from '../../flags/tee-policy-flags.js';
 import { verificationTimeFlag } from '../../flags/verification-time-flag.js';
 import { readInputFile, readInputText } from '../../read-input-file.js';
-
-/** A flag that only one platform reads: given with `--platform` of another, oclif refuses the call. */
-function onlyFor(platform: EvidencePlatform) {
-  return [
-    {
-      type: 'none' as const,
-      flags: [
-        { name: 'platform', when: async (flags: Record<string, unknown>) => flags['platform'] !== platform },
-      ],
-    },
-  ];
-}
 
 export default class EvidenceVerify extends BaseCommand {
   static override description =
@@ -45,15 +34,15 @@ export default class EvidenceVerify extends BaseCommand {
     }),
     cert: Flags.string({
       description: 'SEV-SNP: the VCEK or VLEK certificate (PEM or DER)',
-      relationships: onlyFor('sev-snp'),
+      relationships: onlyWithPlatform('sev-snp'),
     }),
     chain: Flags.string({
       description: 'SEV-SNP: ASK/ASVK and ARK, PEM [default: the chain bundled for the product]',
-      relationships: onlyFor('sev-snp'),
+      relationships: onlyWithPlatform('sev-snp'),
     }),
     thim: Flags.string({
       description: "SEV-SNP: Azure THIM collateral JSON (ACI's host_amd_certificate.json)",
-      relationships: onlyFor('sev-snp'),
+      relationships: onlyWithPlatform('sev-snp'),
     }),
     format: Flags.string({
       description: 'how the evidence file is encoded [default: detect hex or base64 text, else raw]',
@@ -66,7 +55,7 @@ export default class EvidenceVerify extends BaseCommand {
     }),
     'expect-host-data': Flags.string({
       description: 'SEV-SNP: required HOST_DATA, hex',
-      relationships: onlyFor('sev-snp'),
+      relationships: onlyWithPlatform('sev-snp'),
     }),
     'expect-report-data': Flags.string({
       description: 'required report data, hex (SNP report_data, Nitro user_data)',
@@ -74,7 +63,7 @@ export default class EvidenceVerify extends BaseCommand {
     'expect-pcr': Flags.string({
       description: 'Nitro: required PCR, N=<hex>; repeat for PCR0, PCR1 and PCR2 (and optionally 3, 4, 8)',
       multiple: true,
-      relationships: onlyFor('nitro'),
+      relationships: onlyWithPlatform('nitro'),
     }),
     'max-age': Flags.integer({
       description: 'Nitro: oldest acceptable document, seconds before --at [default: 10800]',
