@@ -42,7 +42,8 @@ export function readInputs(): ActionInputs {
       'ACTION_BAD_INPUT',
       'the key input is only for sign: key; remove it or set sign: key',
     );
-  if (key) core.setSecret(key);
+  // the runner masks a secret value line by line only if told each line: a PEM is several lines
+  if (key) for (const line of key.split(/\r?\n|\\n/)) if (line.trim().length > 8) core.setSecret(line.trim());
   const logInput = core.getInput('log') || 'rekor';
   const rekorUrl = url('rekor-url', core.getInput('rekor-url') || PUBLIC_REKOR);
   const log =

@@ -19,6 +19,12 @@ const REPO = 'acme/hello';
 const TAG_REF = 'refs/tags/v1.0.0';
 const WORKFLOW_REF = `${REPO}/.github/workflows/release.yml@${TAG_REF}`;
 const SAN = `https://github.com/${WORKFLOW_REF}`;
+/** The job log as shown: the runner swallows `::add-mask::` commands and masks their values. */
+const unmasked = (log: string) =>
+  log
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 const OUTPUTS = ['bundle-path', 'image-digest', 'log-index', 'measurements', 'release-path'];
 
 let log: Awaited<ReturnType<typeof startEmbeddedLog>>;
@@ -144,7 +150,8 @@ describe('the action as GitHub runs it (mock OIDC token endpoint, mock Fulcio, e
     expect(run.code).toBe(0);
     expect(Object.keys(run.outputs).sort()).toEqual(OUTPUTS);
     expect(run.stdout).toContain('not a tag (allow-untagged: true)');
-    expect(run.stdout).not.toContain(keyPem.split('\n')[1] ?? 'x');
+    expect(unmasked(run.stdout)).not.toContain(keyPem.split('\n')[1] ?? 'x');
+    expect(run.stdout).toContain(`::add-mask::${keyPem.split('\n')[1]}`);
     const bundle = JSON.parse(readFileSync(run.outputs['bundle-path'] ?? '', 'utf8'));
     const publicKey = createPublicKey(keyPair.privateKey);
     const trust = toTrustMaterial(TrustedRoot.fromJSON(trustedRoot), {
@@ -190,7 +197,7 @@ describe('the action refuses, with one setFailed message and no output', () => {
       { GITHUB_REF: TAG_REF },
       /^ACTION_BAD_KEY: the key input is not a PEM private key/,
     );
-    expect(run.stdout).not.toContain('hunter2');
+    expect(unmasked(run.stdout)).not.toContain('hunter2');
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
       type: 'pkcs8',
       format: 'pem',
@@ -201,6 +208,18 @@ describe('the action refuses, with one setFailed message and no output', () => {
       /^ACTION_BAD_KEY: the key input is a rsa key, not ECDSA P-256/,
     );
   });
+
+  it('a bundle that does not verify against the pinned trusted root (its CA is not pinned)', async () => {
+    const unpinned = join(work, 'trusted-root-without-ca.json');
+    writeFileSync(unpinned, JSON.stringify({ ...trustedRoot, certificateAuthorities: [] }));
+    const app = makeApp('hello-unpinned', '3.0.0');
+    await refused(
+      { ...keylessInputs(app), 'trusted-root': unpinned },
+      githubEnv(),
+      /^ACTION_VERIFICATION_FAILED: the bundle the log returned does not verify against the pinned trusted root \(TRANSPARENCY_UNTRUSTED_CERTIFICATE\)/,
+    );
+    expect(existsSync(join(app, '.blindbox', 'build', 'release.sigstore.json'))).toBe(false);
+  }, 180_000);
 
   it('an unreachable log', async () => {
     const closedPort = await new Promise<number>((resolve) => {

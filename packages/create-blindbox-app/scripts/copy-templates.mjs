@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'templates');
 const source = join(root, '..', '..', 'templates');
-const SKIPPED = new Set(['node_modules', '.blindbox', 'dist', '.turbo', 'package-lock.json']);
+const SKIPPED = new Set(['node_modules', '.blindbox', 'dist', '.turbo', 'package-lock.json', 'turbo.json']);
 
 rmSync(out, { recursive: true, force: true });
 if (process.argv.includes('--clean')) process.exit(0);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const DOTFILES = new Set(['_gitignore', '_npmrc', '_github', '_gitattributes', '_editorconfig']);
 
 // Never part of a template, whatever a workspace run left in it.
-const SKIPPED = new Set(['node_modules', '.blindbox', 'dist', '.turbo', 'package-lock.json']);
+const SKIPPED = new Set(['node_modules', '.blindbox', 'dist', '.turbo', 'package-lock.json', 'turbo.json']);
 
 /** The name a template file gets in the new project (`_gitignore` → `.gitignore`). */
 export function projectFileName(templateName: string): string {
