@@ -2,8 +2,7 @@ import type { AttestationErrorCode } from '../attestation-error.js';
 import type { CheckList } from '../verifier/check-list.js';
 import { SNP_PLATFORM_INFO, SNP_POLICY, type SnpReport } from './parse-snp-report.js';
 import type { SnpPolicy } from './snp-policy.js';
-import type { SnpTcb } from './snp-product.js';
-import { tcbText } from './snp-product.js';
+import { SNP_TCB_COMPONENTS, type SnpTcb, tcbText } from './snp-product.js';
 
 /** One report bit that weakens the guest's isolation, and the policy option that accepts it. */
 interface PolicyBit {
@@ -62,8 +61,6 @@ export function isSnpDebug(report: SnpReport): boolean {
   return (report.policy & SNP_POLICY.DEBUG) !== 0n;
 }
 
-const TCB_COMPONENTS = ['bootloader', 'tee', 'snp', 'microcode', 'fmc'] as const;
-
 /**
  * Step 6, guest policy: every bit of {@link POLICY_BITS}, then the VMPL, the minimum TCB and the
  * minimum GUEST_SVN the policy asks for.
@@ -89,7 +86,9 @@ export function checkSnpGuestPolicy(
     { expected: policy.vmpl === undefined ? 'any' : String(policy.vmpl), found: String(report.vmpl) },
   );
   const min = policy.minimumTcb ?? {};
-  const below = TCB_COMPONENTS.filter((k) => min[k] !== undefined && (reported[k] ?? 0) < (min[k] as number));
+  const below = SNP_TCB_COMPONENTS.filter(
+    (k) => min[k] !== undefined && (reported[k] ?? 0) < (min[k] as number),
+  );
   checks.require(
     below.length === 0,
     'snp.tcb.minimum',

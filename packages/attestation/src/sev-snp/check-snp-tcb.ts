@@ -3,12 +3,17 @@ import type { CheckList } from '../verifier/check-list.js';
 import type { SnpReport } from './parse-snp-report.js';
 import { parseVcekExtensions } from './parse-vcek-extensions.js';
 import type { SnpCollateralSet } from './resolve-snp-collateral.js';
-import { decodeTcb, type SnpProduct, type SnpTcb, tcbHex, tcbText } from './snp-product.js';
-
-const TCB_COMPONENTS = ['bootloader', 'tee', 'snp', 'microcode', 'fmc'] as const;
+import {
+  decodeTcb,
+  SNP_TCB_COMPONENTS,
+  type SnpProduct,
+  type SnpTcb,
+  tcbHex,
+  tcbText,
+} from './snp-product.js';
 
 function sameTcb(a: SnpTcb, b: SnpTcb): boolean {
-  return TCB_COMPONENTS.every((k) => a[k] === b[k]);
+  return SNP_TCB_COMPONENTS.every((k) => a[k] === b[k]);
 }
 
 /**

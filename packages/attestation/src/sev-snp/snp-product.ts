@@ -15,6 +15,9 @@ export interface SnpTcb {
   fmc?: number;
 }
 
+/** The components of a TCB, in the order they are printed and compared. */
+export const SNP_TCB_COMPONENTS = ['bootloader', 'tee', 'snp', 'microcode', 'fmc'] as const;
+
 /**
  * Decodes a TCB_VERSION (8 bytes, little-endian). SEV-SNP ABI spec "TCB_VERSION Structure": on Milan
  * and Genoa byte 0 = BOOT_LOADER, 1 = TEE, 6 = SNP, 7 = MICROCODE (2–5 reserved); on Turin
