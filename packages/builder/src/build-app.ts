@@ -8,12 +8,19 @@ import { bundleEnclave } from './bundle-enclave.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
 import { ociDigest } from './digest.js';
 import { generateClient } from './generate-client.js';
+import { loadRuntimeLayers } from './load-runtime-layers.js';
 import { measureImage, type ReleaseMeasurements } from './measure-image.js';
+import { NODE_BINARY_PATH } from './pinned-inputs.js';
+import { loadAssetFiles, readAppConfig } from './read-app-config.js';
+import { readLockFile, writeLockFile } from './read-write-lock-file.js';
 import { builderIdentity } from './resolve-builder-packages.js';
+import { offlineFromEnv, resolveCacheDir } from './resolve-cache-dir.js';
 import { compareStrings } from './type-to-schema.js';
+import { writeOciArchive } from './write-oci-archive.js';
 import { composeOciImage, type ImageLayer, writeOciLayout } from './write-oci-layout.js';
 import {
   createReleaseStatement,
+  gitCommitTime,
   gitSource,
   type ReleaseStatement,
   sourceTreeDigest,
@@ -33,6 +40,16 @@ export interface BuildOptions {
   sourceDateEpoch?: number;
   /** The module that declares the `@enclave` class, relative to `projectDir`. Default: found among `src/**\/*.ts`. */
   entry?: string;
+  /** Cache of downloaded runtime inputs. Default: `resolveCacheDir()` (`$XDG_CACHE_HOME/blindbox` or `~/.cache/blindbox`). */
+  cacheDir?: string;
+  /** Never fetch: runtime inputs must be in the cache. Default: `BLINDBOX_OFFLINE=1`, else false. */
+  offline?: boolean;
+  /** Also write the image as an `oci-archive` tarball, `image.tar`. Default: false. */
+  archive?: boolean;
+  /** Write `blindbox.lock` into the project when it changed. Default: true (`reproduce` turns it off). */
+  writeLock?: boolean;
+  /** Progress messages (fetches, cache repairs). Default: silent. */
+  log?: (message: string) => void;
 }
 
 /** What {@link buildApp} wrote and measured. */
@@ -63,8 +80,23 @@ const OWNED_FOLDERS = [
   ['client', 'index.d.ts'],
 ] as const;
 
-/** How the image starts. The Node runtime layer will provide `node` (a later issue). */
-const RUN = { entrypoint: ['node', '/app/main.mjs'], env: ['NODE_ENV=production'], workingDir: '/app' };
+/** How the image starts: the image's own Node binary (runtime layer) on the bundle (app layer). */
+const RUN = {
+  entrypoint: [`/${NODE_BINARY_PATH}`, '/app/main.mjs'],
+  env: ['NODE_ENV=production'],
+  workingDir: '/app',
+  // Not root: the enclave process needs no privilege (docs/guides/reproducible-images.md).
+  user: '1000:1000',
+};
+
+/** Accounts the image names, so that tools resolving the user (and Node's os.userInfo) find it. */
+const ETC_FILES = [
+  {
+    path: 'etc/passwd',
+    bytes: Buffer.from('root:x:0:0:root:/:/sbin/nologin\nblindbox:x:1000:1000:blindbox:/app:/sbin/nologin\n'),
+  },
+  { path: 'etc/group', bytes: Buffer.from('root:x:0:\nblindbox:x:1000:\n') },
+];
 
 /**
  * Analyses, bundles, images, measures and releases an app, and generates its typed client.
@@ -79,8 +111,17 @@ export function buildApp(options: BuildOptions): Promise<BuildResult> {
 export async function buildAppWith(options: BuildOptions, internals: BuildInternals): Promise<BuildResult> {
   const projectDir = realProjectDir(options.projectDir);
   const outDir = resolve(options.outDir);
-  const sourceDateEpoch = resolveSourceDateEpoch(options.sourceDateEpoch);
+  const sourceDateEpoch = await resolveSourceDateEpoch(options.sourceDateEpoch, projectDir);
   const builder = builderIdentity();
+  const config = readAppConfig(projectDir);
+  const lock = readLockFile(projectDir);
+  const runtime = await loadRuntimeLayers(config.runtime.node, lock, {
+    cacheDir: options.cacheDir ?? resolveCacheDir(),
+    offline: options.offline ?? offlineFromEnv(),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const assets = await loadAssetFiles(projectDir, config.assets);
+  const source = await gitSource(projectDir);
 
   const manifest = await analyzeProject(projectDir, options.entry);
   const manifestJson = canonicalJson(manifest);
@@ -90,8 +131,11 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     ...(internals.runtimeModule !== undefined ? { runtimeModule: internals.runtimeModule } : {}),
   });
 
-  // One entry per layer, applied in order. The Node runtime and measured assets become one more line each.
+  // One entry per layer, applied in order: what changes least first.
   const layerSpecs: { description: string; files: LayerFile[] }[] = [
+    { description: 'libs', files: [...runtime.libs.files, ...ETC_FILES] },
+    { description: `node ${config.runtime.node}`, files: runtime.node.files },
+    ...(assets.length > 0 ? [{ description: 'assets', files: assets }] : []),
     {
       description: 'app',
       files: [
@@ -108,7 +152,15 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
   const { name, version } = manifest.app;
   const image = composeOciImage({
     layers,
-    run: RUN,
+    run: {
+      ...RUN,
+      port: config.port,
+      labels: {
+        ...(source.repository ? { 'org.opencontainers.image.source': source.repository } : {}),
+        ...(source.commit ? { 'org.opencontainers.image.revision': source.commit } : {}),
+        'dev.blindbox.app': name,
+      },
+    },
     sourceDateEpoch,
     refName: version || 'latest',
     annotations: {
@@ -117,9 +169,7 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
       'dev.blindbox.app': name,
     },
   });
-  const manifestBlob = image.blobs.get(image.manifest.digest.replace(/^sha256:/, ''));
-  if (!manifestBlob) throw new BuildError('IMAGE_WRITE_FAILED', 'the image manifest blob is missing');
-  const measurements = measureImage({ manifestBytes: manifestBlob, layers, config: image.config });
+  const measurements = measureImage({ manifestBytes: image.manifestBytes, layers, config: image.config });
   const imageDigest = measurements['oci.imageDigest'];
 
   const release = createReleaseStatement(imageDigest, {
@@ -127,7 +177,7 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     version,
     measurements,
     appManifestDigest: ociDigest(manifestJson),
-    source: { ...(await gitSource(projectDir)), treeDigest: await sourceTreeDigest(projectDir) },
+    source: { ...source, treeDigest: await sourceTreeDigest(projectDir) },
     builder,
     sourceDateEpoch,
   });
@@ -155,6 +205,16 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     }
     await mkdir(join(outDir, 'client'), { recursive: true });
     files.push(...(await writeOciLayout(join(outDir, 'image'), image)).map((f) => `image/${f}`));
+    const archivePath = join(outDir, 'image.tar');
+    if (options.archive) await put('image.tar', await writeOciArchive(image, sourceDateEpoch));
+    else await rm(archivePath, { force: true });
+    if (options.writeLock !== false) {
+      await writeLockFile(projectDir, {
+        lockfileVersion: 1,
+        node: runtime.node.lock,
+        debian: runtime.libs.lock,
+      });
+    }
     await put('app-manifest.json', manifestJson);
     await put('release.json', prettyCanonicalJson(release));
     await put('build.json', canonicalJson({ app: name, version, imageDigest, measurements }));
@@ -177,9 +237,13 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
   };
 }
 
-function resolveSourceDateEpoch(option: number | undefined): number {
+/**
+ * `option`, else `$SOURCE_DATE_EPOCH`, else the commit time of `HEAD` when the project is in a git
+ * work tree, else 0: never the clock.
+ */
+async function resolveSourceDateEpoch(option: number | undefined, projectDir: string): Promise<number> {
   const raw = option ?? process.env.SOURCE_DATE_EPOCH;
-  if (raw === undefined || raw === '') return 0;
+  if (raw === undefined || raw === '') return (await gitCommitTime(projectDir)) ?? 0;
   const value = typeof raw === 'number' ? raw : Number(raw);
   if (typeof raw === 'string' && !/^\d+$/.test(raw)) {
     throw new BuildError(

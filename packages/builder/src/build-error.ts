@@ -12,7 +12,13 @@ export type BuildErrorCode =
   | 'BUNDLE_NOT_DETERMINISTIC'
   | 'IMAGE_WRITE_FAILED'
   | 'CODEGEN_NAME_COLLISION'
-  | 'BUILD_BAD_OPTIONS';
+  | 'BUILD_BAD_OPTIONS'
+  | 'RUNTIME_UNKNOWN_VERSION'
+  | 'RUNTIME_FETCH_FAILED'
+  | 'RUNTIME_INTEGRITY_MISMATCH'
+  | 'ASSET_INVALID'
+  | 'REPRODUCE_MISMATCH'
+  | 'IMAGE_INVALID';
 
 /** Where in the app's source a problem is: a project-relative POSIX path, 1-based line and column. */
 export interface SourceLocation {

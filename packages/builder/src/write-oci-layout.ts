@@ -36,6 +36,12 @@ export interface ImageRunConfig {
   cmd?: string[];
   env: string[];
   workingDir: string;
+  /** `uid:gid` the process runs as (never root in a BlindBox image). */
+  user?: string;
+  /** The TCP port the app listens on (`ExposedPorts`). */
+  port?: number;
+  /** Image labels (`org.opencontainers.image.source`, `…revision`, `dev.blindbox.app`). */
+  labels?: Record<string, string>;
 }
 
 /** An OCI image held in memory: its blobs by hex digest, and the manifest that names them. */
@@ -44,6 +50,8 @@ export interface OciImage {
   manifest: Descriptor;
   config: { Entrypoint: string[]; Cmd?: string[] };
   index: Buffer;
+  /** The image manifest's bytes. */
+  manifestBytes: Buffer;
 }
 
 /**
@@ -66,10 +74,13 @@ export function composeOciImage(input: {
 
   const layerDescriptors = input.layers.map((l) => put(MEDIA_TYPES.layer, l.tar));
   const runConfig = {
+    ...(input.run.user ? { User: input.run.user } : {}),
+    ...(input.run.port ? { ExposedPorts: { [`${input.run.port}/tcp`]: {} } } : {}),
     Entrypoint: input.run.entrypoint,
     ...(input.run.cmd ? { Cmd: input.run.cmd } : {}),
     Env: input.run.env,
     WorkingDir: input.run.workingDir,
+    ...(input.run.labels ? { Labels: input.run.labels } : {}),
   };
   const config = {
     architecture: 'amd64',
@@ -97,7 +108,7 @@ export function composeOciImage(input: {
       manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': input.refName } }],
     }),
   );
-  return { blobs, manifest, config: runConfig, index };
+  return { blobs, manifest, config: runConfig, index, manifestBytes };
 }
 
 /** Writes `image` as an OCI image layout folder (`oci-layout`, `index.json`, `blobs/sha256/…`). */

@@ -100,3 +100,10 @@ export function publicRepositoryUrl(remote: string): string | undefined {
   // scp-like syntax (git@github.com:org/repo.git): the user name is not a secret; keep it usable.
   return /^(?:[^@/:\s]+@)?[^/:\s]+:(?!\/)\S+$/.test(remote) ? remote : undefined;
 }
+
+/** The commit time (seconds) of `HEAD` when `projectDir` is in a git work tree with commits. */
+export async function gitCommitTime(projectDir: string): Promise<number | undefined> {
+  if ((await git(projectDir, ['rev-parse', '--is-inside-work-tree'])) !== 'true') return undefined;
+  const time = await git(projectDir, ['log', '-1', '--format=%ct', 'HEAD']);
+  return time !== undefined && /^\d+$/.test(time) ? Number(time) : undefined;
+}

@@ -23,6 +23,24 @@ async function copyHello(): Promise<string> {
   return dir;
 }
 
+/**
+ * A copy of the template whose files are created in reverse byte order (so directory listings
+ * differ), each with its own odd mtime: neither may reach the image.
+ */
+async function copyHelloReordered(): Promise<string> {
+  const { mkdir, utimes, writeFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'blindbox-hello-reordered-'));
+  const files = (await listTree(helloTemplate)).filter((f) => !f.startsWith('.blindbox/'));
+  let i = 0;
+  for (const rel of [...files].reverse()) {
+    await mkdir(join(dir, rel, '..'), { recursive: true });
+    await writeFile(join(dir, rel), await readFile(join(helloTemplate, rel)));
+    const t = new Date(Date.UTC(2001, 2, 3) + 86_400_123 * ++i);
+    await utimes(join(dir, rel), t, t);
+  }
+  return dir;
+}
+
 async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
@@ -55,7 +73,9 @@ describe('buildApp: layout', () => {
       'image/oci-layout',
       'release.json',
     ]);
-    expect(tree.filter((f) => f.startsWith('image/blobs/sha256/'))).toHaveLength(3);
+    // Three layers (libs, node, app), the config and the manifest.
+    expect(tree.filter((f) => f.startsWith('image/blobs/sha256/'))).toHaveLength(5);
+    expect(existsSync(join(projectA, 'blindbox.lock'))).toBe(true);
     expect(resultA.clientDir).toBe(join(outA, 'client'));
   });
 
@@ -93,18 +113,45 @@ describe('buildApp: layout', () => {
       architecture: 'amd64',
       os: 'linux',
       created: '1970-01-01T00:00:00Z',
-      config: { Entrypoint: ['node', '/app/main.mjs'], Env: ['NODE_ENV=production'], WorkingDir: '/app' },
+      config: {
+        Entrypoint: ['/usr/local/bin/node', '/app/main.mjs'],
+        Env: ['NODE_ENV=production'],
+        WorkingDir: '/app',
+        User: '1000:1000',
+        ExposedPorts: { '8080/tcp': {} },
+        // The temp copy is not a git work tree: no source or revision label.
+        Labels: { 'dev.blindbox.app': 'hello' },
+      },
     });
-    const [layer] = image.manifest.layers;
-    expect(layer?.mediaType).toBe('application/vnd.oci.image.layer.v1.tar');
+    expect(image.manifest.layers.map((l) => l.mediaType)).toEqual(
+      Array(3).fill('application/vnd.oci.image.layer.v1.tar'),
+    );
     // Uncompressed layers: the layer digest is its diff_id.
-    expect(image.config.rootfs.diff_ids).toEqual([layer?.digest]);
-    expect(image.entries.map((e) => [e.name, e.type, e.mode.toString(8), e.mtime, e.uid, e.gid])).toEqual([
+    expect(image.config.rootfs.diff_ids).toEqual(image.manifest.layers.map((l) => l.digest));
+    const show = (e: (typeof image.entries)[number]) => [
+      e.name,
+      e.type,
+      e.mode.toString(8),
+      e.mtime,
+      e.uid,
+      e.gid,
+    ];
+    const appEntries = image.entries.filter((e) => e.name.startsWith('app/'));
+    expect(appEntries.map(show)).toEqual([
       ['app/', 'directory', '755', 0, 0, 0],
       ['app/app-manifest.json', 'file', '644', 0, 0, 0],
       ['app/main.mjs', 'file', '644', 0, 0, 0],
       ['app/package.json', 'file', '644', 0, 0, 0],
     ]);
+    const node = image.entries.find((e) => e.name === 'usr/local/bin/node');
+    expect(node && show(node)).toEqual(['usr/local/bin/node', 'file', '755', 0, 0, 0]);
+    const loader = image.entries.find((e) => e.name === 'lib64/ld-linux-x86-64.so.2');
+    expect(loader && show(loader)).toEqual(['lib64/ld-linux-x86-64.so.2', 'file', '755', 0, 0, 0]);
+    // Every entry of every layer: epoch mtime, root owner, only 0755/0644.
+    for (const e of image.entries) {
+      expect([e.mtime, e.uid, e.gid], e.name).toEqual([0, 0, 0]);
+      expect(['755', '644'], e.name).toContain(e.mode.toString(8));
+    }
     for (const f of ['index.json', 'oci-layout']) {
       const text = await readFile(join(outA, 'image', f), 'utf8');
       expect(text).toBe(canonicalJson(JSON.parse(text)));
@@ -145,6 +192,19 @@ describe('buildApp: measurement', () => {
       'app/app-manifest.json',
       'app/main.mjs',
       'app/package.json',
+      'etc/group',
+      'etc/passwd',
+      'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2',
+      'lib/x86_64-linux-gnu/libc.so.6',
+      'lib/x86_64-linux-gnu/libdl.so.2',
+      'lib/x86_64-linux-gnu/libgcc_s.so.1',
+      'lib/x86_64-linux-gnu/libm.so.6',
+      'lib/x86_64-linux-gnu/libpthread.so.0',
+      'lib64/ld-linux-x86-64.so.2',
+      'usr/lib/x86_64-linux-gnu/libstdc++.so.6',
+      'usr/local/bin/node',
+      'usr/local/share/doc/node/LICENSE',
+      'usr/share/doc/libc6/copyright',
     ]);
     expect(toHex(simulatedMeasurement(image.files, entrypoint))).toBe(resultA.measurements.simulated);
     const { createHash } = await import('node:crypto');
@@ -167,7 +227,13 @@ describe('buildApp: the simulator measures what the build measured', () => {
 
 describe('buildApp: no machine paths', () => {
   it('no output file names the project folder, the repo or the temp folder', async () => {
-    for (const rel of resultA.files) {
+    // The Node binary and Debian's libraries are third-party bytes pinned by hash (they contain
+    // strings such as "/tmp" of their own); everything the build itself writes is checked.
+    const image = await readImage(join(outA, 'image'));
+    const pinned = new Set(
+      image.manifest.layers.slice(0, 2).map((l) => `image/blobs/sha256/${l.digest.slice(7)}`),
+    );
+    for (const rel of resultA.files.filter((f) => !pinned.has(f))) {
       const text = (await readFile(join(outA, rel))).toString('latin1');
       expect(text, rel).not.toContain(projectA);
       expect(text, rel).not.toContain(repoRoot);
@@ -200,13 +266,20 @@ describe('buildApp: no machine paths', () => {
 });
 
 describe('buildApp: reproducibility', () => {
-  it('gives byte-identical outputs from another folder, in another process and time zone', async () => {
-    const projectB = await copyHello();
+  it('reprotest: another folder, TZ, LANG/LC_ALL, umask, file mtimes and creation order give identical bytes', async () => {
+    const projectB = await copyHelloReordered();
     const outB = join(projectB, 'out');
     expect(projectB).not.toBe(projectA);
-    const child = await buildInChild(projectB, outB, { TZ: 'Pacific/Chatham' });
-    // The child really ran in another zone (UTC+12:45/+13:45).
+    const child = await buildInChild(
+      projectB,
+      outB,
+      { TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' },
+      undefined,
+      '0077',
+    );
+    // The child really ran in another zone (UTC+12:45/+13:45) and under another umask.
     expect(child.offsetMinutes).toBeLessThan(-700);
+    expect(child.umask).toBe(0o077);
     expect(child.imageDigest).toBe(resultA.imageDigest);
     expect(child.measurements).toEqual(resultA.measurements);
     const treeA = await listTree(outA);
@@ -214,7 +287,7 @@ describe('buildApp: reproducibility', () => {
     for (const rel of treeA) {
       expect(Buffer.compare(await readFile(join(outA, rel)), await readFile(join(outB, rel))), rel).toBe(0);
     }
-  }, 120_000);
+  }, 180_000);
 
   it('a rebuild into the same folder leaves no stale blobs', async () => {
     const again = await buildAppWith({ projectDir: projectA, outDir: outA }, {});
@@ -268,6 +341,7 @@ describe('buildApp: real OCI tools read the image', () => {
   it.skipIf(!existsSync(skopeo) && process.env.CI === undefined)(
     'skopeo inspect reports our digest (skipped: /usr/bin/skopeo absent)',
     async () => {
+      const image = await readImage(join(outA, 'image'));
       const { stdout } = await run(skopeo, ['inspect', `oci:${join(outA, 'image')}`]);
       const info = JSON.parse(stdout) as {
         Digest: string;
@@ -278,7 +352,12 @@ describe('buildApp: real OCI tools read the image', () => {
       expect(info.Digest).toBe(resultA.imageDigest);
       expect([info.Architecture, info.Os]).toEqual(['amd64', 'linux']);
       const { stdout: raw } = await run(skopeo, ['inspect', '--config', `oci:${join(outA, 'image')}:0.1.0`]);
-      expect(JSON.parse(raw).config.Entrypoint).toEqual(['node', '/app/main.mjs']);
+      const config = JSON.parse(raw).config;
+      expect(config.Entrypoint).toEqual(['/usr/local/bin/node', '/app/main.mjs']);
+      expect(config.User).toBe('1000:1000');
+      expect(config.ExposedPorts).toEqual({ '8080/tcp': {} });
+      expect(config.Labels).toEqual({ 'dev.blindbox.app': 'hello' });
+      expect(info.Layers).toEqual(image.manifest.layers.map((l) => l.digest));
     },
   );
 
@@ -292,6 +371,10 @@ describe('buildApp: real OCI tools read the image', () => {
         const unpacked = await readFile(join(bundle, 'rootfs', file.path));
         expect(Buffer.compare(unpacked, Buffer.from(file.bytes)), file.path).toBe(0);
       }
+      // umoci writes the runtime config from our image config.
+      const runtimeConfig = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8'));
+      expect(runtimeConfig.process.args).toEqual(['/usr/local/bin/node', '/app/main.mjs']);
+      expect(runtimeConfig.process.cwd).toBe('/app');
     },
   );
 });

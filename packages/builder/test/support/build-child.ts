@@ -11,5 +11,6 @@ process.stdout.write(
     measurements: result.measurements,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     offsetMinutes: new Date(0).getTimezoneOffset(),
+    umask: process.umask(),
   }),
 );

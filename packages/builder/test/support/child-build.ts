@@ -18,11 +18,14 @@ export async function buildInChild(
   outDir: string,
   env: Record<string, string>,
   runtimeModule?: string,
+  /** Octal umask the child runs under (through /bin/sh). Default: inherited. */
+  umask?: string,
 ): Promise<{
   imageDigest: string;
   measurements: Record<string, string>;
   timeZone: string;
   offsetMinutes: number;
+  umask: number;
 }> {
   const cache = join(packageDir, 'node_modules', '.cache', 'blindbox-build-test');
   await mkdir(cache, { recursive: true });
@@ -35,11 +38,15 @@ export async function buildInChild(
     format: 'esm',
     target: 'node20',
     conditions: ['@blindbox/source'],
-    external: ['esbuild', 'ts-morph', 'tar-stream'],
+    external: ['esbuild', 'ts-morph', 'tar-stream', 'xz-decompress'],
     logLevel: 'silent',
   });
   const args = [script, projectDir, outDir, ...(runtimeModule ? [runtimeModule] : [])];
-  const { stdout } = await run(process.execPath, args, {
+  const [cmd, cmdArgs] =
+    umask === undefined
+      ? [process.execPath, args]
+      : ['/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, ...args]];
+  const { stdout } = await run(cmd, cmdArgs, {
     env: { ...process.env, ...env },
     maxBuffer: 1 << 24,
   });

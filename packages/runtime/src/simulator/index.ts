@@ -1,6 +1,9 @@
-export { type LoadedImage, readOciImage } from './read-oci-image.js';
+export { type CheckedEntrypoint, checkEntrypoint } from './check-entrypoint.js';
+export { type LoadedFile, type LoadedImage, type ReadImageLimits, readOciImage } from './read-oci-image.js';
 export { defaultSimRootDir, loadSimRoot, type SimRoot } from './sim-root.js';
 export {
+  type Isolation,
+  runcPath,
   type SimulatedEnclave,
   type SimulatedEnclaveOptions,
   startSimulatedEnclave,

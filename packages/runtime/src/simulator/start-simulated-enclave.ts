@@ -1,13 +1,26 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { encodeSimulatedReportBody, simulatedMeasurement } from '@blindbox/attestation/internal';
 import { hexEncode as toHex } from '@blindbox/bytes';
 import type { SimulatorMessage } from '../providers/simulated-ipc-provider.js';
 import { RuntimeError } from '../runtime-error.js';
-import { readOciImage } from './read-oci-image.js';
+import { type CheckedEntrypoint, checkEntrypoint } from './check-entrypoint.js';
+import { type LoadedImage, readOciImage } from './read-oci-image.js';
 import { loadSimRoot } from './sim-root.js';
+import { unpackRootfs, writeRuncConfig } from './write-runc-bundle.js';
+
+/**
+ * How the simulator starts the image.
+ * - `runc`: the image's own rootfs and Node binary in a runc container (host network namespace).
+ * - `chroot`: the image's own rootfs and Node binary under chroot (needs root); no /proc, /dev.
+ * - `host-node`: the host's Node runs the image's app files. The runtime layer is NOT what runs,
+ *   so reports carry the debug flag: a client accepts them only with `allowDebug`.
+ * - `auto`: runc when installed, else chroot when root, else an error saying what to do.
+ */
+export type Isolation = 'auto' | 'runc' | 'chroot' | 'host-node';
 
 /** Options of {@link startSimulatedEnclave}. */
 export interface SimulatedEnclaveOptions {
@@ -21,7 +34,7 @@ export interface SimulatedEnclaveOptions {
   host?: string;
   /** Path of a signed release bundle the enclave offers to clients. Default: none. */
   releaseFile?: string;
-  /** Set the simulated report's debug flag. Default: false. */
+  /** Set the simulated report's debug flag. Default: false (forced true in `host-node` mode). */
   debug?: boolean;
   /** Extra environment for the enclave process (e.g. `BLINDBOX_LOG`). */
   env?: Record<string, string>;
@@ -29,6 +42,8 @@ export interface SimulatedEnclaveOptions {
   stdio?: 'inherit' | 'ignore' | 'pipe';
   /** Milliseconds to wait for the enclave to listen. Default: 20000. */
   startTimeoutMs?: number;
+  /** How to start the image. Default: `auto` (or `$BLINDBOX_ISOLATION`). */
+  isolation?: Isolation;
 }
 
 /** A running simulated enclave. */
@@ -39,55 +54,62 @@ export interface SimulatedEnclave {
   measurement: string;
   imageDigest: string;
   simRootPublicKey: string;
+  /** How the image runs (never `auto`). */
+  isolation: Exclude<Isolation, 'auto'>;
   process: ChildProcess;
   /** SIGTERM, wait for exit, remove the extracted files. */
   stop(): Promise<void>;
 }
 
+const unavailable = (message: string) => new RuntimeError('RUNTIME_SIMULATOR_UNAVAILABLE', message);
+
 /**
- * The simulated TEE: loads an image, measures the files it extracts, runs its entrypoint as a child
- * process, and answers that process's report requests with reports signed by the simulator root
- * over (measurement, report_data). The measurement is never read from a file: it is computed from
- * the exact bytes the child then runs.
+ * The simulated TEE: loads an image, measures every file it extracts (runtime and library layers
+ * included), runs the image's entrypoint on exactly those files, and answers that process's report
+ * requests with reports signed by the simulator root over (measurement, report_data). The
+ * measurement is never read from a file: it is computed from the exact bytes that then run.
  */
 export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): Promise<SimulatedEnclave> {
   const root = loadSimRoot(options.simRootDir);
   const image = await readOciImage(options.imageDir);
+  const isolation = chooseIsolation(options.isolation ?? envIsolation());
+  const entrypoint = checkEntrypoint(image, isolation === 'host-node');
   const measurement = simulatedMeasurement(image.files, image.entrypoint);
-  const [program, ...args] = image.entrypoint;
-  if (program !== 'node' || args.length === 0) {
-    throw new RuntimeError(
-      'RUNTIME_IMAGE_INVALID',
-      `the simulator runs images whose entrypoint is ["node", <script>], found ${JSON.stringify(image.entrypoint)}`,
-    );
+  const debug = isolation === 'host-node' || options.debug === true;
+
+  const bundle = mkdtempSync(join(tmpdir(), 'blindbox-sim-'));
+  const cleanup = () => rmSync(bundle, { recursive: true, force: true });
+  let child: ChildProcess;
+  let containerId: string | undefined;
+  try {
+    const rootfs = unpackRootfs(bundle, image);
+    const env = enclaveEnv(image, options);
+    const stdio = options.stdio ?? 'inherit';
+    if (isolation === 'runc') {
+      containerId = `blindbox-${randomBytes(6).toString('hex')}`;
+      writeRuncConfig(bundle, image, entrypoint, env);
+      child = spawn(
+        runcPath() ?? 'runc',
+        ['--root', join(bundle, 'state'), 'run', '--preserve-fds', '1', '--bundle', bundle, containerId],
+        { env: {}, stdio: [stdio, stdio, stdio, 'ipc'] },
+      );
+    } else if (isolation === 'chroot') {
+      const user = image.user ?? { uid: 65534, gid: 65534 };
+      child = spawn(
+        hostBinary('chroot') ?? 'chroot',
+        [`--userspec=${user.uid}:${user.gid}`, rootfs, entrypoint.program, ...entrypoint.args],
+        {
+          env,
+          stdio: [stdio, stdio, stdio, 'ipc'],
+        },
+      );
+    } else {
+      child = spawnHostNode(rootfs, image, entrypoint, env, stdio);
+    }
+  } catch (err) {
+    cleanup();
+    throw err;
   }
-  const rootfs = mkdtempSync(join(tmpdir(), 'blindbox-sim-'));
-  for (const file of image.files) {
-    const target = join(rootfs, file.path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, file.bytes, { mode: 0o644 });
-  }
-  const inRoot = (p: string) => join(rootfs, p.replace(/^\/+/, ''));
-  const imageEnv = Object.fromEntries(
-    image.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
-  );
-  const child = spawn(
-    process.execPath,
-    args.map((a) => (a.startsWith('/') ? inRoot(a) : a)),
-    {
-      cwd: inRoot(image.workingDir),
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...imageEnv,
-        ...options.env,
-        BLINDBOX_TEE: 'simulated',
-        BLINDBOX_PORT: String(options.port ?? 8080),
-        BLINDBOX_HOST: options.host ?? '127.0.0.1',
-        ...(options.releaseFile ? { BLINDBOX_RELEASE_FILE: options.releaseFile } : {}),
-      },
-      stdio: [options.stdio ?? 'inherit', options.stdio ?? 'inherit', options.stdio ?? 'inherit', 'ipc'],
-    },
-  );
 
   child.on('message', (message: SimulatorMessage) => {
     if (message?.type !== 'blindbox-sim/report-request') return;
@@ -95,7 +117,7 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
     try {
       const reportData = new Uint8Array(Buffer.from(message.reportData, 'base64'));
       const body = encodeSimulatedReportBody({
-        debug: options.debug ?? false,
+        debug,
         timestamp: new Date(),
         measurement,
         reportData,
@@ -108,45 +130,39 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
     }
   });
 
-  const cleanup = () => rmSync(rootfs, { recursive: true, force: true });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A child that could not be spawned at all (no runc, no chroot binary) emits 'error', not 'exit'.
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) =>
+      reject(unavailable(`could not start the image with ${isolation}: ${err.message}`)),
+    ),
+  );
+  const teardown = async () => {
+    if (containerId) {
+      spawnSync(runcPath() ?? 'runc', ['--root', join(bundle, 'state'), 'delete', '--force', containerId], {
+        stdio: 'ignore',
+      });
+    }
+    cleanup();
+  };
   let ready: { url: string; port: number };
   try {
-    ready = await new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new RuntimeError('RUNTIME_SIMULATOR_UNAVAILABLE', 'the enclave did not start listening in time'),
-          ),
-        options.startTimeoutMs ?? 20_000,
-      );
-      child.on('message', (m: SimulatorMessage) => {
-        if (m?.type === 'blindbox-sim/ready') {
-          clearTimeout(timer);
-          resolve({ url: m.url, port: m.port });
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(
-          new RuntimeError(
-            'RUNTIME_SIMULATOR_UNAVAILABLE',
-            `the enclave exited before listening (code ${code}, signal ${signal})`,
-          ),
-        );
-      });
-    });
+    ready = await Promise.race([waitReady(child, options.startTimeoutMs ?? 20_000, isolation), spawnError]);
   } catch (err) {
-    child.kill('SIGKILL');
-    await exited;
-    cleanup();
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await teardown();
     throw err;
   }
+  spawnError.catch(() => {});
   return {
     ...ready,
     measurement: toHex(measurement),
     imageDigest: image.manifestDigest,
     simRootPublicKey: root.publicKey,
+    isolation,
     process: child,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -155,7 +171,106 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
         await exited;
         clearTimeout(timer);
       }
-      cleanup();
+      await teardown();
     },
   };
+}
+
+function envIsolation(): Isolation {
+  const v = process.env.BLINDBOX_ISOLATION;
+  if (v === undefined || v === '') return 'auto';
+  if (v === 'auto' || v === 'runc' || v === 'chroot' || v === 'host-node') return v;
+  throw unavailable(`BLINDBOX_ISOLATION must be auto, runc, chroot or host-node, got ${JSON.stringify(v)}`);
+}
+
+/** Where `runc` is installed, if it is (PATH, then Debian's /usr/sbin). */
+export function runcPath(): string | undefined {
+  return hostBinary('runc');
+}
+
+function hostBinary(name: string): string | undefined {
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/sbin',
+    '/usr/bin',
+  ];
+  for (const dir of dirs) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+function chooseIsolation(wanted: Isolation): Exclude<Isolation, 'auto'> {
+  const isRoot = process.getuid?.() === 0;
+  if (wanted === 'runc' && !runcPath())
+    throw unavailable('runc is not installed (Debian: apt-get install runc)');
+  if (wanted === 'chroot' && (!isRoot || !hostBinary('chroot'))) {
+    throw unavailable('chroot needs root and the chroot program; use runc (apt-get install runc)');
+  }
+  if (wanted !== 'auto') return wanted;
+  if (runcPath()) return 'runc';
+  if (isRoot && hostBinary('chroot')) return 'chroot';
+  throw unavailable(
+    "neither runc nor chroot can run the image here: install runc (Debian: apt-get install runc), or pass --isolation host-node to run the app on this machine's Node (not what was measured; reports carry the debug flag)",
+  );
+}
+
+function enclaveEnv(image: LoadedImage, options: SimulatedEnclaveOptions): Record<string, string> {
+  const imageEnv = Object.fromEntries(
+    image.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
+  );
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    ...imageEnv,
+    ...options.env,
+    BLINDBOX_TEE: 'simulated',
+    BLINDBOX_PORT: String(options.port ?? 8080),
+    BLINDBOX_HOST: options.host ?? '127.0.0.1',
+    ...(options.releaseFile ? { BLINDBOX_RELEASE_FILE: options.releaseFile } : {}),
+  };
+}
+
+/** The host-node mode: this machine's Node on the image's app files (paths mapped into the rootfs). */
+function spawnHostNode(
+  rootfs: string,
+  image: LoadedImage,
+  entrypoint: CheckedEntrypoint,
+  env: Record<string, string>,
+  stdio: 'inherit' | 'ignore' | 'pipe',
+): ChildProcess {
+  const inRoot = (p: string) => join(rootfs, p.replace(/^\/+/, ''));
+  return spawn(
+    process.execPath,
+    entrypoint.args.map((a) => (a.startsWith('/') ? inRoot(a) : a)),
+    {
+      cwd: inRoot(image.workingDir),
+      env: { ...env, PATH: process.env.PATH ?? '' },
+      stdio: [stdio, stdio, stdio, 'ipc'],
+    },
+  );
+}
+
+function waitReady(
+  child: ChildProcess,
+  timeoutMs: number,
+  isolation: string,
+): Promise<{ url: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(unavailable(`the enclave did not start listening in time (${isolation})`)),
+      timeoutMs,
+    );
+    child.on('message', (m: SimulatorMessage) => {
+      if (m?.type === 'blindbox-sim/ready') {
+        clearTimeout(timer);
+        resolve({ url: m.url, port: m.port });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(
+        unavailable(`the enclave exited before listening (${isolation}, code ${code}, signal ${signal})`),
+      );
+    });
+  });
 }
