@@ -13,6 +13,13 @@ export {
   type NitroVerifyOptions,
   verifyNitroDocument,
 } from './nitro/verify-nitro-document.js';
+export { NVIDIA_ROOTS } from './nvidia-gpu/nvidia-roots.js';
+export {
+  type GpuVerificationReport,
+  type NvidiaGpuEvidence,
+  type NvidiaGpuPolicy,
+  verifyNvidiaGpuEvidence,
+} from './nvidia-gpu/verify-nvidia-gpu.js';
 export { PINNED_ROOTS } from './pinned-roots.js';
 export {
   type CollateralCache,
@@ -30,6 +37,13 @@ export {
   verifySnpEvidence,
 } from './sev-snp/verify-snp-report.js';
 export { type SimulatedPolicy, verifySimulatedEvidence } from './simulated/verify-simulated.js';
+export {
+  fetchTdxCollateral,
+  type PcsFetch,
+  type PcsOptions,
+  type TdxCollateralTarget,
+  tdxCollateralTarget,
+} from './tdx/fetch-tdx-collateral.js';
 export type { TcbStatus } from './tdx/parse-tcb-info.js';
 export {
   type TdxCollateral,

@@ -21,12 +21,13 @@ export interface TdxConfigfsOptions {
   /** File access. Default: node:fs/promises. */
   fs?: ConfigfsFs;
   /**
-   * Intel collateral to ship in the envelope with every quote (TCB info, QE identity, CRLs and their
-   * chains, e.g. read from a PCCS by the operator). It is signed by Intel and verified by the client,
-   * so where it comes from needs no trust. Default: none (the client brings its own, or verifies with
+   * Intel collateral to ship in the envelope with a quote (TCB info, QE identity, CRLs and their
+   * chains), e.g. `(quote) => fetchTdxCollateral(tdxCollateralTarget(quote), { fetch, baseUrl: pccs })`
+   * (cache it: it changes about monthly). It is signed by Intel and verified by the client, so where
+   * it comes from needs no trust. Default: none (the client brings its own, or verifies with
    * `noCollateral` and no TCB assessment).
    */
-  collateral?: () => Promise<TdxCollateral | undefined>;
+  collateral?: (quote: Uint8Array) => Promise<TdxCollateral | undefined>;
 }
 
 let counter = 0;
@@ -57,7 +58,7 @@ export class TdxConfigfsProvider implements AttestationProvider {
     const quote = await this.#readQuote(reportData);
     let collateral: TdxCollateral | undefined;
     try {
-      collateral = await this.#collateral?.();
+      collateral = await this.#collateral?.(quote);
     } catch (cause) {
       throw new RuntimeError('RUNTIME_ATTESTATION_UNAVAILABLE', 'the TDX collateral source failed', {
         cause,
