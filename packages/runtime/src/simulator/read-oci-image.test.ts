@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { readOciImage } from './read-oci-image.js';
@@ -25,6 +26,7 @@ function writeImage(
   layers: Buffer[],
   entrypoint = ['node', '/app/main.mjs'],
   extraConfig: Record<string, unknown> = {},
+  layerMediaType = 'application/vnd.oci.image.layer.v1.tar',
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'bb-oci-'));
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
@@ -33,7 +35,7 @@ function writeImage(
     writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
     return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
   };
-  const layerDescs = layers.map((l) => put(l, 'application/vnd.oci.image.layer.v1.tar'));
+  const layerDescs = layers.map((l) => put(l, layerMediaType));
   const config = put(
     Buffer.from(
       JSON.stringify({
@@ -116,6 +118,60 @@ describe('readOciImage', () => {
   it('refuses a folder that is not an image layout', async () => {
     await expect(readOciImage(mkdtempSync(join(tmpdir(), 'bb-empty-')))).rejects.toMatchObject({
       code: 'RUNTIME_IMAGE_INVALID',
+    });
+  });
+
+  it('keeps the execute bit and nothing else of a file mode', async () => {
+    const p = pack();
+    p.entry({ name: 'bin/tool', mode: 0o4777, mtime: new Date(0) }, 'x');
+    p.entry({ name: 'app/main.mjs', mode: 0o666, mtime: new Date(0) }, 'y');
+    p.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of p) chunks.push(c as Buffer);
+    const { dir } = writeImage([Buffer.concat(chunks)]);
+    const image = await readOciImage(dir);
+    expect(Object.fromEntries(image.files.map((f) => [f.path, f.mode.toString(8)]))).toEqual({
+      'bin/tool': '755',
+      'app/main.mjs': '644',
+    });
+  });
+
+  // A 2 MB gzip can expand to 2 GiB: the bound is enforced while inflating.
+  it('refuses a gzip layer that expands past the bound', async () => {
+    const tar = await tarOf([{ name: 'app/main.mjs', body: 'x'.repeat(3 * 1024 * 1024) }]);
+    const { dir } = writeImage([gzipSync(tar)], undefined, {}, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    await expect(readOciImage(dir, { maxImageBytes: 1024 * 1024 })).rejects.toMatchObject({
+      code: 'RUNTIME_IMAGE_INVALID',
+      message: expect.stringContaining('does not decompress within'),
+    });
+    // Within the bound the same layer reads.
+    expect((await readOciImage(dir)).files[0]?.bytes.length).toBe(3 * 1024 * 1024);
+  });
+
+  it('checks a blob size before reading it whole', async () => {
+    const { dir, manifest } = writeImage([await tarOf([{ name: 'app/main.mjs', body: 'x' }])]);
+    const m = JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', manifest.digest.slice(7)), 'utf8'));
+    // The descriptor claims more than the bound allows: refused before the file is opened.
+    m.layers[0].size = 8 * 1024 ** 3;
+    const bytes = Buffer.from(JSON.stringify(m));
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
+    writeFileSync(
+      join(dir, 'index.json'),
+      JSON.stringify({ manifests: [{ ...manifest, digest: `sha256:${hex}`, size: bytes.length }] }),
+    );
+    await expect(readOciImage(dir)).rejects.toMatchObject({ message: expect.stringContaining('claims') });
+    // The file on disk has another size than its descriptor: refused before it is read.
+    m.layers[0].size = 5;
+    const bytes2 = Buffer.from(JSON.stringify(m));
+    const hex2 = createHash('sha256').update(bytes2).digest('hex');
+    writeFileSync(join(dir, 'blobs', 'sha256', hex2), bytes2);
+    writeFileSync(
+      join(dir, 'index.json'),
+      JSON.stringify({ manifests: [{ ...manifest, digest: `sha256:${hex2}`, size: bytes2.length }] }),
+    );
+    await expect(readOciImage(dir)).rejects.toMatchObject({
+      message: expect.stringContaining('descriptor says 5'),
     });
   });
 });
