@@ -4,6 +4,7 @@ import {
   type VerificationReport,
   verifyEvidence,
 } from '@blindbox/attestation';
+import { utf8Encode } from '@blindbox/bytes';
 import {
   ATTEST_PATH,
   computeBinding,
@@ -14,7 +15,14 @@ import {
   parseEvidenceEnvelope,
 } from '@blindbox/protocol';
 import { base64Decode, base64urlDecode, base64urlEncode, hexEncode } from '@blindbox/protocol/internal';
+
+const lenient = new TextDecoder();
+const utf8DecodeLenient = (bytes: Uint8Array): string => lenient.decode(bytes);
+
 import { ClientError } from './client-error.js';
+import { type ClientLimits, type ClientTimeouts, DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from './client-limits.js';
+import { readBody, startExchange } from './exchange.js';
+import { parseJsonBounded } from './parse-json.js';
 
 /** Options of {@link attestServer}: how to verify evidence, not which releases to accept. */
 export interface AttestOptions {
@@ -35,6 +43,10 @@ export interface AttestOptions {
   now?: () => Date;
   /** Extra headers on the attest request. */
   headers?: Record<string, string>;
+  /** Timeouts of every exchange; see {@link ClientTimeouts} for the defaults. */
+  timeouts?: ClientTimeouts;
+  /** Size limits of what the client reads; see {@link ClientLimits} for the defaults. */
+  limits?: ClientLimits;
 }
 
 /** Fresh evidence from a server, verified and bound to its key; the measurement is not yet judged. */
@@ -52,21 +64,29 @@ export interface AttestedServer {
  */
 export async function attestServer(url: string, options: AttestOptions = {}): Promise<AttestedServer> {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const nonce = newNonce();
-  let res: Response;
-  try {
-    res = await doFetch(new URL(ATTEST_PATH, url), {
+  const exchange = await startExchange(
+    doFetch,
+    new URL(ATTEST_PATH, url),
+    {
       method: 'POST',
       headers: { ...options.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ nonce: base64urlEncode(nonce) }),
-    });
-  } catch (err) {
-    throw new ClientError('CLIENT_NETWORK_ERROR', `cannot reach ${url}: ${(err as Error).message}`, {
-      cause: err,
+      body: utf8Encode(JSON.stringify({ nonce: base64urlEncode(nonce) })),
+    },
+    { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    'attest',
+  );
+  if (exchange.status !== 200) {
+    exchange.cancel();
+    throw new ClientError('CLIENT_HTTP_ERROR', `attest answered HTTP ${exchange.status}`, {
+      status: exchange.status,
+      retryable: exchange.status >= 500,
     });
   }
-  if (res.status !== 200) throw new ClientError('CLIENT_HTTP_ERROR', `attest answered HTTP ${res.status}`);
-  const envelope = parseEvidenceEnvelope(await res.json().catch(() => undefined));
+  // Bounded: 200 MB of "evidence" took the client to 718 MB before this limit.
+  const text = utf8DecodeLenient(await readBody(exchange, limits.attestBytes, 'attest'));
+  const envelope = parseEvidenceEnvelope(parseJsonBounded(text, limits.jsonDepth, 'attest'));
   if (envelope.nonce !== base64urlEncode(nonce)) {
     throw new AttestationError(
       'ATTESTATION_NONCE_MISMATCH',

@@ -1,21 +1,68 @@
-/** Stable codes of {@link ClientError}. */
+/** Stable codes of {@link ClientError}. Codes never change meaning; new ones may be added. */
 export type ClientErrorCode =
   | 'CLIENT_MEASUREMENT_NOT_ACCEPTED'
   | 'CLIENT_RELEASE_NOT_ACCEPTED'
   | 'CLIENT_BAD_POLICY'
+  /** The server answered an HTTP status the protocol does not expect here. */
   | 'CLIENT_HTTP_ERROR'
+  /** The server could not be reached: no connection was made, so nothing was sent. */
   | 'CLIENT_NETWORK_ERROR'
-  | 'CLIENT_KEY_ROTATED';
+  | 'CLIENT_KEY_ROTATED'
+  /** A timeout elapsed (`phase`: connect, headers, body or total). */
+  | 'CLIENT_TIMEOUT'
+  /** An answer exceeded the client's limit for it (`limit` names the bytes allowed). */
+  | 'CLIENT_RESPONSE_TOO_LARGE'
+  /** The input exceeds the endpoint's limit (`limit`); raised before sealing when the limit is known. */
+  | 'CLIENT_BODY_TOO_LARGE'
+  /** The server closed the connection during the exchange (for example mid-upload). */
+  | 'CLIENT_CONNECTION_CLOSED'
+  /**
+   * The call may or may not have run (the answer was not an authenticated refusal, docs/protocol.md
+   * §11.7), and the endpoint is not declared idempotent, so it was not resent. Retry it yourself
+   * if running it twice is acceptable.
+   */
+  | 'CLIENT_OUTCOME_UNKNOWN'
+  /** The server stayed busy (503) through every bounded retry. */
+  | 'CLIENT_SERVER_BUSY';
+
+/** Where a {@link ClientError} `CLIENT_TIMEOUT` happened. */
+export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';
+
+/** Details some codes carry. */
+export interface ClientErrorDetails {
+  cause?: unknown;
+  /** Whether trying again later may succeed (network, timeout, busy, outcome unknown). */
+  retryable?: boolean;
+  /** Whether the handler may have run (false only when the protocol proves it did not). */
+  mayHaveRun?: boolean;
+  /** The limit that was exceeded, in bytes. */
+  limit?: number;
+  /** The timeout phase. */
+  phase?: TimeoutPhase;
+  /** The HTTP status, when one was received. */
+  status?: number;
+}
 
 /** The one error class of `@blindbox/client` (evidence problems are `AttestationError`, wire problems `ProtocolError`). */
 export class ClientError extends Error {
   override readonly name = 'ClientError';
+  readonly retryable: boolean;
+  readonly mayHaveRun: boolean | undefined;
+  readonly limit: number | undefined;
+  readonly phase: TimeoutPhase | undefined;
+  readonly status: number | undefined;
+
   constructor(
     readonly code: ClientErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    details: ClientErrorDetails = {},
   ) {
-    super(message, options);
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.retryable = details.retryable ?? false;
+    this.mayHaveRun = details.mayHaveRun;
+    this.limit = details.limit;
+    this.phase = details.phase;
+    this.status = details.status;
   }
 }
 

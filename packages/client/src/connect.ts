@@ -2,18 +2,35 @@ import type { VerificationReport } from '@blindbox/attestation';
 import { base64urlEncode } from '@blindbox/bytes';
 import {
   type AeadName,
-  CALL_CONTENT_TYPE,
-  CALL_PATH,
+  type AppManifest,
   type CallResponse,
+  NOT_RUN_BUSY,
+  NOT_RUN_STALE,
   newNonce,
-  sealRequest,
+  SESSION_OPEN_ENDPOINT,
+  type SessionKeys,
   selectAead,
-  UNKNOWN_KEY_PROBLEM_TYPE,
 } from '@blindbox/protocol';
+import { collectBytes } from '@blindbox/protocol/internal';
 import { type AcceptedRelease, acceptMeasurement } from './accept-measurement.js';
 import { type AttestOptions, attestServer } from './attest-server.js';
+import {
+  type AttemptContext,
+  type AttemptOutcome,
+  attemptInSession,
+  attemptOneShot,
+  type CallPlan,
+} from './call-attempt.js';
 import { ClientError, RemoteError } from './client-error.js';
+import { type ClientRetry, DEFAULT_LIMITS, DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './client-limits.js';
 import type { ClientPolicy } from './client-policy.js';
+import {
+  type EndpointInfo,
+  endpointsFromManifest,
+  joinInput,
+  type PreparedInput,
+  prepareInput,
+} from './prepare-input.js';
 
 /** Options of {@link connect}. Every default is the safe one. */
 export interface ConnectOptions extends AttestOptions {
@@ -23,6 +40,27 @@ export interface ConnectOptions extends AttestOptions {
   aead?: AeadName;
   /** Re-attest after this many seconds even if the key still works. Default: 3600. */
   sessionTtlSeconds?: number;
+  /** Use protocol v1.1 sessions when the server offers them (it confirms inside a sealed answer). Default: true. */
+  sessions?: boolean;
+  /**
+   * Send streamed inputs as streamed uploads. Default: true. Browsers stream request bodies only
+   * over HTTP/2 or later: set false for an HTTP/1.1 origin (the body is then sealed whole first).
+   */
+  streamUploads?: boolean;
+  /** Bounded retries of calls proven not to have run (sealed `NOT_RUN_*`), or of idempotent endpoints. */
+  retry?: ClientRetry;
+  /** The app manifest (generated clients pass theirs): endpoint limits and `idempotent` come from it. */
+  manifest?: AppManifest;
+  /** Per-endpoint facts, overriding the manifest's. */
+  endpoints?: Record<string, EndpointInfo>;
+}
+
+/** Per-call options of {@link Session.call}. */
+export interface CallOptions {
+  /** The handler may safely run twice: allow automatic resends after unproven failures. Default: the endpoint's declaration. */
+  idempotent?: boolean;
+  /** Return a streamed output field as an `AsyncIterable<Uint8Array>` instead of a `Uint8Array`. Default: false. */
+  streamOutput?: boolean;
 }
 
 /** A verified connection to one enclave: calls are sealed to the attested key. */
@@ -33,8 +71,10 @@ export interface Session {
   readonly report: VerificationReport;
   /** Which release the server was accepted as. */
   readonly release: AcceptedRelease;
+  /** Whether calls currently travel in a protocol v1.1 session (false: v1 one-shot calls). */
+  readonly inSession: boolean;
   /** Seals `input` to the attested key, calls `endpoint`, opens and returns its output. */
-  call<O = unknown>(endpoint: string, input: unknown): Promise<O>;
+  call<O = unknown>(endpoint: string, input: unknown, options?: CallOptions): Promise<O>;
   /** Attests again now (the next call uses the new key). */
   refresh(): Promise<void>;
 }
@@ -48,6 +88,52 @@ interface Attested {
   expiresAt: number;
 }
 
+/** A v1.1 session with one attested key (docs/protocol.md §11). */
+interface Channel {
+  keys: SessionKeys;
+  attested: Attested;
+  nextSeq: number;
+  /** Re-open after this time (90 % of the server's ttl). */
+  renewAt: number;
+  /** Messages in flight: at most window / 2 (§11.6). */
+  inFlight: number;
+  window: number;
+}
+
+const MAX_SEQ = 2 ** 32;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function backoff(retry: Required<ClientRetry>, attempt: number, serverMs: number | undefined): number {
+  const exp = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
+  const jittered = exp / 2 + Math.random() * (exp / 2);
+  return Math.min(retry.maxDelayMs, Math.max(jittered, serverMs ?? 0));
+}
+
+function outcomeUnknown(why: string): ClientError {
+  return new ClientError(
+    'CLIENT_OUTCOME_UNKNOWN',
+    `${why}: the call may have run, and the endpoint is not declared idempotent, so it was not resent (docs/protocol.md §11.7)`,
+    { retryable: true, mayHaveRun: true },
+  );
+}
+
+/** Puts a streamed output field back: bytes (default) or the stream itself. */
+async function outputOf(
+  outcome: AttemptOutcome & { kind: 'response' },
+  streamOutput: boolean,
+  max: number,
+): Promise<unknown> {
+  const { response, tail } = outcome;
+  if (!response.ok) throw new RemoteError(response.error.code, response.error.message, response.error.path);
+  if (response.stream === undefined || tail === undefined) return response.output;
+  const value = streamOutput ? tail : await collectBytes(tail, max);
+  if (response.stream === '') return value;
+  return { ...(response.output as object), [response.stream.slice(1)]: value };
+}
+
 /**
  * Attests the server at `url` and returns a session whose calls are sealed to the attested key.
  * Order of checks (docs/protocol.md): fresh nonce → envelope shape → nonce echo → hardware evidence
@@ -59,8 +145,21 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const now = options.now ?? (() => new Date());
   const ttl = (options.sessionTtlSeconds ?? 3600) * 1000;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const endpoints = {
+    ...(options.manifest ? endpointsFromManifest(options.manifest) : {}),
+    ...options.endpoints,
+  };
   let current = await attest();
   let refreshing: Promise<Attested> | undefined;
+  let channel: Channel | undefined;
+  /** 'v1' once a server answered a session request without a session. */
+  let mode: 'unknown' | 'v1' = options.sessions === false ? 'v1' : 'unknown';
+  let opening: Promise<unknown> | undefined;
+  /** Server clock minus ours, learned from `serverTime` (docs/protocol.md §11.2). */
+  let clockOffset = 0;
 
   async function attest(): Promise<Attested> {
     const attested = await attestServer(origin.origin, { ...options, fetch: doFetch, now });
@@ -81,29 +180,13 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     };
   }
 
-  async function send(path: string, init: RequestInit): Promise<Response> {
-    try {
-      return await doFetch(new URL(path, origin), {
-        ...init,
-        headers: { ...options.headers, ...(init.headers as Record<string, string>) },
-      });
-    } catch (err) {
-      throw new ClientError(
-        'CLIENT_NETWORK_ERROR',
-        `cannot reach ${origin.origin}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
-
   async function fresh(): Promise<Attested> {
     if (now().getTime() < current.expiresAt) return current;
     return reattest();
   }
 
   function reattest(): Promise<Attested> {
+    channel = undefined;
     refreshing ??= attest().then(
       (a) => {
         current = a;
@@ -118,28 +201,184 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     return refreshing;
   }
 
-  async function callOnce(
-    attested: Attested,
-    endpoint: string,
-    input: unknown,
-  ): Promise<CallResponse | 'unknown-key'> {
-    const sealed = await sealRequest(
-      { keyId: attested.keyId, publicKey: attested.publicKey, aead: attested.aead },
-      { endpoint, input, requestId: base64urlEncode(newNonce().slice(0, 12)), sentAt: now().getTime() },
-    );
-    const res = await send(CALL_PATH, {
-      method: 'POST',
-      headers: { 'content-type': CALL_CONTENT_TYPE },
-      body: sealed.body as Uint8Array<ArrayBuffer>,
+  function context(info: EndpointInfo): AttemptContext {
+    return {
+      fetch: doFetch,
+      origin,
+      headers: options.headers,
+      timeouts,
+      limits,
+      maxResponseBytes: info.maxOutputBytes ?? limits.responseBytes,
+      streamUploads: options.streamUploads ?? true,
+    };
+  }
+
+  function usableChannel(attested: Attested): Channel | undefined {
+    const c = channel;
+    if (c === undefined || c.attested !== attested) return undefined;
+    if (c.nextSeq >= MAX_SEQ || now().getTime() >= c.renewAt) {
+      channel = undefined; // rotate: the next one-shot call opens a new session (§11.8)
+      return undefined;
+    }
+    return c.inFlight < c.window / 2 ? c : undefined;
+  }
+
+  function adopt(outcome: AttemptOutcome, attested: Attested, askedForSession: boolean): void {
+    if (outcome.kind !== 'response') return;
+    const { response, sessionKeys } = outcome;
+    if (response.serverTime !== undefined) clockOffset = response.serverTime - now().getTime();
+    if (sessionKeys !== undefined && response.session !== undefined && attested === current) {
+      channel = {
+        keys: sessionKeys,
+        attested,
+        nextSeq: 0,
+        renewAt: now().getTime() + response.session.ttl * 900,
+        inFlight: 0,
+        window: response.session.window,
+      };
+    } else if (askedForSession && !(!response.ok && response.error.code.startsWith('NOT_RUN_'))) {
+      mode = 'v1'; // a v1 server ignores openSession (docs/protocol.md §11.1)
+    }
+  }
+
+  /** Opens a session without running anything (`$session`), so that a stream can follow. */
+  async function openChannel(attested: Attested, info: EndpointInfo): Promise<void> {
+    opening ??= attemptOneShot(
+      context(info),
+      attested,
+      {
+        endpoint: SESSION_OPEN_ENDPOINT,
+        prepared: { input: undefined },
+        requestId: '',
+        sentAt: now().getTime() + clockOffset,
+      },
+      undefined,
+      true,
+    )
+      .then((outcome) => adopt(outcome, attested, true))
+      .finally(() => {
+        opening = undefined;
+      });
+    await opening;
+  }
+
+  async function attempt(attested: Attested, plan: CallPlan, info: EndpointInfo): Promise<AttemptOutcome> {
+    const ctx = context(info);
+    const needsStream = plan.prepared.stream !== undefined;
+    if (needsStream && mode !== 'v1' && usableChannel(attested) === undefined)
+      await openChannel(attested, info);
+    const c = usableChannel(attested);
+    if (c !== undefined) {
+      const seq = c.nextSeq++;
+      c.inFlight++;
+      try {
+        return await attemptInSession(ctx, c.keys, seq, plan);
+      } finally {
+        c.inFlight--;
+      }
+    }
+    const askForSession = mode !== 'v1' && opening === undefined;
+    const input = await joinInput(plan.prepared, info.maxInputBytes ?? limits.inputBytes);
+    if (!askForSession) return attemptOneShot(ctx, attested, plan, input, false);
+    const pending = attemptOneShot(ctx, attested, plan, input, true);
+    opening = pending.finally(() => {
+      opening = undefined;
     });
-    if (res.status === 400 && res.headers.get('content-type')?.startsWith('application/problem+json')) {
-      const problem = (await res.json().catch(() => ({}))) as { type?: string };
-      if (problem.type === UNKNOWN_KEY_PROBLEM_TYPE) return 'unknown-key';
+    const outcome = await pending;
+    adopt(outcome, attested, true);
+    return outcome;
+  }
+
+  async function call<O>(endpoint: string, input: unknown, callOptions: CallOptions = {}): Promise<O> {
+    const info = endpoints[endpoint] ?? {};
+    const idempotent = callOptions.idempotent ?? info.idempotent === true;
+    const prepared: PreparedInput = prepareInput(
+      input,
+      limits.streamThreshold,
+      info.maxInputBytes ?? limits.inputBytes,
+    );
+    // A one-time stream cannot be sent twice: no resend of any kind.
+    const resendable = !(prepared.tail !== undefined && !(prepared.tail instanceof Uint8Array));
+    for (let n = 0; ; n++) {
+      const attested = await fresh();
+      const plan: CallPlan = {
+        endpoint,
+        prepared,
+        requestId: base64urlEncode(newNonce().slice(0, 12)),
+        sentAt: now().getTime() + clockOffset,
+      };
+      const outcome = await attempt(attested, plan, info);
+      if (outcome.kind === 'response') adopt(outcome, attested, false);
+      const next = await decide(outcome, plan, { n, idempotent, resendable });
+      if (next === 'again') continue;
+      return (await outputOf(
+        next,
+        callOptions.streamOutput === true,
+        info.maxOutputBytes ?? limits.responseBytes,
+      )) as O;
     }
-    if (res.status !== 200) {
-      throw new ClientError('CLIENT_HTTP_ERROR', `call answered HTTP ${res.status}`);
+  }
+
+  /** What to do after an attempt: return it, try again, or throw (docs/protocol.md §11.7). */
+  async function decide(
+    outcome: AttemptOutcome,
+    plan: CallPlan,
+    state: { n: number; idempotent: boolean; resendable: boolean },
+  ): Promise<(AttemptOutcome & { kind: 'response' }) | 'again'> {
+    const canRetry = state.resendable && state.n < retry.attempts;
+    switch (outcome.kind) {
+      case 'response':
+        return (await notRunRetry(outcome.response, plan, canRetry, state.n)) ? 'again' : outcome;
+      case 'unknown-key':
+      case 'unknown-session':
+        // The next call re-attests / re-opens; this one is resent only when that is harmless.
+        if (outcome.kind === 'unknown-key') await reattest();
+        else channel = undefined;
+        if (state.idempotent && canRetry) return 'again';
+        if (outcome.kind === 'unknown-key' && state.idempotent) {
+          throw new ClientError('CLIENT_KEY_ROTATED', 'the server refused a key it had just attested', {
+            retryable: true,
+          });
+        }
+        throw outcomeUnknown(
+          `the server answered ${outcome.kind} (a plaintext answer anyone on the path can forge)`,
+        );
+      case 'replayed':
+        throw outcomeUnknown('the server saw this message before (another copy of it arrived first)');
+      case 'busy':
+        if ((outcome.proven || state.idempotent) && canRetry) {
+          await sleep(backoff(retry, state.n, outcome.retryAfterMs));
+          return 'again';
+        }
+        throw new ClientError(
+          'CLIENT_SERVER_BUSY',
+          `the server is busy (HTTP 503)${outcome.proven ? '' : '; the answer was not authenticated, so the call may have run'}`,
+          {
+            status: 503,
+            retryable: true,
+            mayHaveRun: !outcome.proven,
+          },
+        );
     }
-    return sealed.openResponse(new Uint8Array(await res.arrayBuffer()));
+  }
+
+  /** Sealed refusals prove the call did not run: resend within the bounds (STALE only if it can never run later). */
+  async function notRunRetry(
+    response: CallResponse,
+    plan: CallPlan,
+    canRetry: boolean,
+    n: number,
+  ): Promise<boolean> {
+    if (response.ok || !canRetry) return false;
+    if (response.error.code === NOT_RUN_BUSY) {
+      await sleep(backoff(retry, n, undefined));
+      return true;
+    }
+    if (response.error.code === NOT_RUN_STALE && response.serverTime !== undefined) {
+      // Stale in the past can never become fresh; stale in the future could run later: no resend.
+      return plan.sentAt < response.serverTime;
+    }
+    return false;
   }
 
   return {
@@ -150,19 +389,10 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     get release() {
       return current.release;
     },
-    async call<O>(endpoint: string, input: unknown): Promise<O> {
-      let response = await callOnce(await fresh(), endpoint, input);
-      if (response === 'unknown-key') {
-        // The server no longer holds the key (restart, another replica): attest again, once.
-        response = await callOnce(await reattest(), endpoint, input);
-        if (response === 'unknown-key') {
-          throw new ClientError('CLIENT_KEY_ROTATED', 'the server refused a key it had just attested');
-        }
-      }
-      if (!response.ok)
-        throw new RemoteError(response.error.code, response.error.message, response.error.path);
-      return response.output as O;
+    get inSession() {
+      return channel !== undefined;
     },
+    call,
     async refresh() {
       await reattest();
     },

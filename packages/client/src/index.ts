@@ -2,7 +2,14 @@ export { AttestationError, type VerificationReport } from '@blindbox/attestation
 export { ProtocolError } from '@blindbox/protocol';
 export { type AcceptedRelease, acceptMeasurementFromRelease } from './accept-measurement.js';
 export { type AttestedServer, type AttestOptions, attestServer } from './attest-server.js';
-export { ClientError, type ClientErrorCode, RemoteError } from './client-error.js';
+export {
+  ClientError,
+  type ClientErrorCode,
+  type ClientErrorDetails,
+  RemoteError,
+  type TimeoutPhase,
+} from './client-error.js';
+export type { ClientLimits, ClientRetry, ClientTimeouts } from './client-limits.js';
 export type {
   ClientPolicy,
   PinnedPolicy,
@@ -10,4 +17,5 @@ export type {
   ReleaseSigner,
   SignedReleasePolicy,
 } from './client-policy.js';
-export { type ConnectOptions, connect, type Session } from './connect.js';
+export { type CallOptions, type ConnectOptions, connect, type Session } from './connect.js';
+export type { ByteStream, EndpointInfo } from './prepare-input.js';
