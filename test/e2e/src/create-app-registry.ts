@@ -81,7 +81,8 @@ export async function startLocalRegistry(dir: string): Promise<LocalRegistry> {
   );
   const child: ChildProcess = spawn(process.execPath, [bin, '--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+    // the machine's environment (CA bundle, proxy) so that the uplink is reached as npm reaches it
+    env: cleanEnv(dir),
   });
   let log = '';
   child.stdout?.on('data', (c: Buffer) => {
@@ -103,7 +104,11 @@ export async function startLocalRegistry(dir: string): Promise<LocalRegistry> {
   }
   const login = await fetch(`${url}/-/user/org.couchdb.user:${user}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    // an existing user logs in with basic auth (without it, verdaccio treats the PUT as a sign-up: 409)
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    },
     body: JSON.stringify({ name: user, password }),
   });
   const { token } = (await login.json()) as { token?: string };
@@ -175,7 +180,8 @@ export async function publishAll(registry: LocalRegistry, tarballDir: string): P
 export function cleanEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_|NODE_|INIT_CWD|VITEST|TURBO)/i.test(k)) continue;
+    // NODE_EXTRA_CA_CERTS stays: the machine may reach the registry through its own CA
+    if (/^(npm_|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$|VITEST|TURBO)/i.test(k)) continue;
     env[k] = v;
   }
   return { ...env, HOME: home, ...extra };

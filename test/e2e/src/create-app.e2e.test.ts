@@ -39,6 +39,8 @@ const asUser = (cmd: string, args: string[], cwd: string, timeout = 300_000) =>
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
       npm_config_audit: 'false',
+      // record each tarball's URL in package-lock.json, to show where every package came from
+      npm_config_omit_lockfile_registry_resolved: 'false',
     }),
   });
 
