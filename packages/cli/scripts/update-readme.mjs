@@ -24,6 +24,7 @@ function fail(message) {
 // describe the commands as they were then.
 if (existsSync(join(pkgDir, 'oclif.manifest.json')))
   fail('packages/cli/oclif.manifest.json exists (left by an interrupted pack?): delete it and retry');
+if (!existsSync(readme)) fail('packages/cli/README.md is missing: it holds the <!-- commands --> markers');
 if (!existsSync(join(pkgDir, 'dist', 'commands')))
   fail('packages/cli/dist/commands is missing: build first (npx turbo run build --filter=@blindbox/cli)');
 

@@ -96,7 +96,10 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('generates a key, publishes a build, pins the log, verifies and monitors', async () => {
+    // a dozen CLI start-ups, each importing every command (no manifest in the workspace): slow on a busy machine
+    it('generates a key, publishes a build, pins the log, verifies and monitors', {
+      timeout: 120_000,
+    }, async () => {
       const key = join(dir, 'release.key');
       const gen = runCli(['keys', 'generate', '--out', key, '--json']);
       expect(gen.status).toBe(0);
