@@ -1,9 +1,14 @@
+import type { Check } from '@blindbox/attestation';
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, VerdictError } from '../../base-command.js';
+import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
 import type { EvidenceFormat } from '../../evidence/decode-evidence-file.js';
 import type { EvidencePlatform, EvidenceVerifyRequest } from '../../evidence/evidence-verify-request.js';
 import { parsePcrFlags } from '../../evidence/parse-pcr-flags.js';
 import { type EvidenceVerifyResult, verifyEvidenceFile } from '../../evidence/verify-evidence-file.js';
+import {
+  type GpuEvidenceVerifyResult,
+  verifyGpuEvidenceFile,
+} from '../../evidence/verify-gpu-evidence-file.js';
 import { onlyWithPlatform } from '../../flags/platform-only-flag.js';
 import { allowDebugFlag } from '../../flags/tee-policy-flags.js';
 import { verificationTimeFlag } from '../../flags/verification-time-flag.js';
@@ -17,6 +22,7 @@ export default class EvidenceVerify extends BaseCommand {
     '<%= config.bin %> evidence verify report.hex --platform sev-snp --cert vcek.der --at 2024-01-01T00:00:00Z',
     '<%= config.bin %> evidence verify report.bin --platform sev-snp --thim host_amd_certificate.json --expect-host-data cadd74f7…',
     '<%= config.bin %> evidence verify document.cbor --platform nitro --at 2022-11-10T00:00:00Z --json',
+    '<%= config.bin %> evidence verify hopperAttestationReport.txt --platform nvidia-gpu --cert-chain hopperCertChain.txt --driver-rim driver.swidtag --vbios-rim vbios.swidtag --expect-nonce 931d8dd0…',
   ];
 
   static override args = {
@@ -29,7 +35,7 @@ export default class EvidenceVerify extends BaseCommand {
   static override flags = {
     platform: Flags.string({
       description: 'the TEE platform',
-      options: ['sev-snp', 'nitro'] satisfies EvidencePlatform[],
+      options: ['sev-snp', 'nitro', 'nvidia-gpu'] satisfies (EvidencePlatform | 'nvidia-gpu')[],
       required: true,
     }),
     cert: Flags.string({
@@ -65,13 +71,36 @@ export default class EvidenceVerify extends BaseCommand {
       multiple: true,
       relationships: onlyWithPlatform('nitro'),
     }),
+    'cert-chain': Flags.string({
+      description: 'NVIDIA GPU: the GPU certificate chain, PEM, leaf first',
+      relationships: onlyWithPlatform('nvidia-gpu'),
+    }),
+    'driver-rim': Flags.string({
+      description: "NVIDIA GPU: the driver's reference integrity manifest (SWID XML)",
+      relationships: onlyWithPlatform('nvidia-gpu'),
+    }),
+    'vbios-rim': Flags.string({
+      description: "NVIDIA GPU: the VBIOS's reference integrity manifest (SWID XML)",
+      relationships: onlyWithPlatform('nvidia-gpu'),
+    }),
+    'no-rims': Flags.boolean({
+      description: 'NVIDIA GPU: check signature, chain and nonce only; the measurements are not compared',
+      default: false,
+      relationships: onlyWithPlatform('nvidia-gpu'),
+    }),
+    'expect-nonce': Flags.string({
+      description: 'NVIDIA GPU: the 32-byte nonce the report must answer, hex',
+      relationships: onlyWithPlatform('nvidia-gpu'),
+    }),
     'max-age': Flags.integer({
       description: 'Nitro: oldest acceptable document, seconds before --at [default: 10800]',
       min: 0,
     }),
   };
 
-  async run(): Promise<EvidenceVerifyResult> {
+  async run(): Promise<EvidenceVerifyResult | GpuEvidenceVerifyResult> {
+    const { flags } = await this.parse(EvidenceVerify);
+    if (flags.platform === 'nvidia-gpu') return this.verifyGpu();
     const result = await verifyEvidenceFile(await this.request());
     if (!result.ok) {
       if (!this.jsonEnabled()) {
@@ -92,6 +121,36 @@ export default class EvidenceVerify extends BaseCommand {
     this.log(`  reportData:  ${result.reportData}`);
     if (result.hostData !== undefined) this.log(`  hostData:    ${result.hostData}`);
     if (result.debug) this.log('  debug:       true (accepted because of --allow-debug)');
+    return result;
+  }
+
+  private async verifyGpu(): Promise<GpuEvidenceVerifyResult> {
+    const { args, flags } = await this.parse(EvidenceVerify);
+    if (!flags['cert-chain']) throw new UsageError('--platform nvidia-gpu needs --cert-chain');
+    const result = await verifyGpuEvidenceFile({
+      file: readInputFile(args.file, 'evidence'),
+      certChain: readInputText(flags['cert-chain'], '--cert-chain'),
+      ...(flags['driver-rim'] ? { driverRim: readInputText(flags['driver-rim'], '--driver-rim') } : {}),
+      ...(flags['vbios-rim'] ? { vbiosRim: readInputText(flags['vbios-rim'], '--vbios-rim') } : {}),
+      noRims: flags['no-rims'],
+      ...(flags['expect-nonce'] ? { expectNonce: flags['expect-nonce'] } : {}),
+      ...(flags.at ? { at: flags.at } : {}),
+    });
+    const line = (c: Check) => `  ${c.ok ? '✔' : '✘'} ${c.name}${c.found ? ` = ${c.found}` : ''}`;
+    if (!result.ok) {
+      if (!this.jsonEnabled()) for (const c of result.checks) this.logToStderr(line(c));
+      throw new VerdictError(
+        result.error?.message ?? 'evidence rejected',
+        result.error?.code ?? 'ATTESTATION_REJECTED',
+        result,
+      );
+    }
+    const report = result.report!;
+    this.log(`✔ nvidia-gpu evidence verified at ${result.verifiedAt} (${result.checks.length} checks)`);
+    for (const c of result.checks) this.log(line(c));
+    this.log(`  driver: ${report.driverVersion}  vbios: ${report.vbiosVersion}  nonce: ${report.nonce}`);
+    if (!report.measurementsCompared)
+      this.log('  measurements: NOT compared with reference values (--no-rims)');
     return result;
   }
 
