@@ -247,6 +247,8 @@ export function parseTdxQuote(bytes: Uint8Array, options: { allowTrailingBytes?:
       `signature data length says ${signatureDataLength} bytes, its contents take ${r.offset - signatureDataStart}`,
     );
   }
+  // Intel's own verifier refuses these too (DCAP QVL Quote::parse: "Declared auth data size …
+  // doesn't match remaining quote size").
   if (r.offset !== bytes.length && options.allowTrailingBytes !== true) {
     throw bad(
       `${bytes.length - r.offset} bytes follow the end of the quote (offset ${r.offset}); no signature covers them (allowTrailingBytes accepts and ignores them)`,
