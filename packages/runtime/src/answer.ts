@@ -35,6 +35,9 @@ export function refuse(
 ): void {
   plain(res, status, headers);
   res.once('finish', () => {
+    // Whoever was reading the body is done with it: from now on it is dropped, never held.
+    req.removeAllListeners('data');
+    req.on('data', () => {});
     req.resume();
     if (req.complete) return;
     const timer = setTimeout(() => {

@@ -6,6 +6,7 @@ import {
   NOT_RUN_PREFIX,
 } from '@blindbox/protocol';
 import { EndpointError, isEndpoint } from '@blindbox/sdk';
+import { streamInlineFields } from './stream-fields.js';
 import { validateValue } from './validate-value.js';
 
 /** Logs what happened to a call without its content: never inputs, outputs or keys. */
@@ -56,9 +57,11 @@ export async function dispatchCall(
       'BAD_INPUT',
     );
   }
+  // A streamed field gets a stream even when its bytes arrived inline (one-shot, small bodies).
+  const input = streamInlineFields(request.input, endpoint, manifest.definitions ?? {});
   let output: unknown;
   try {
-    output = await (method as (input: unknown) => Promise<unknown>).call(instance, request.input);
+    output = await (method as (input: unknown) => Promise<unknown>).call(instance, input);
   } catch (err) {
     // NOT_RUN_ codes prove to the client that nothing ran (docs/protocol.md §11.6), so that it may
     // resend: a handler that ran must never be able to claim that.

@@ -12,49 +12,32 @@ import {
   AEAD_IDS,
   type AppManifest,
   ATTEST_PATH,
-  CALL_CONTENT_TYPE,
   CALL_PATH,
-  type CallResponse,
   computeBinding,
-  ENC_LENGTH,
   type EvidenceEnvelope,
   generateServerKey,
   HEALTH_PATH,
   KDF_ID,
   KEM_ID,
-  NOT_RUN_STALE,
-  type OpenedRequest,
   type OpenRequestOptions,
-  openRequest,
   PROTOCOL_VERSION,
-  ProtocolError,
   parseAttestRequest,
-  REPLAYED_PROBLEM_TITLE,
-  REPLAYED_PROBLEM_TYPE,
-  REQUEST_HEADER_LENGTH,
-  RESPONSE_CONTENT_TYPE,
   ReplayCache,
   type ServerKey,
-  UNKNOWN_KEY_PROBLEM_TITLE,
-  UNKNOWN_KEY_PROBLEM_TYPE,
+  SUPPORTED_PROTOCOLS,
 } from '@blindbox/protocol';
-import { busy, json, plain, problem, refuse } from './answer.js';
-import { BodyBudget, type BodyCharge } from './body-budget.js';
+import { busy, json, plain } from './answer.js';
+import { BodyBudget } from './body-budget.js';
 import { requestItemLimit } from './derive-cbor-limits.js';
-import { type CallLogger, dispatchCall } from './dispatch-call.js';
+import type { CallLogger } from './dispatch-call.js';
 import { EvidenceBusyError, EvidenceGate } from './gate-evidence.js';
 import { ConnectionGuard } from './guard-connections.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
-import {
-  BodyAbortedError,
-  BodyBudgetExceededError,
-  BodyStalledError,
-  BodyTooLargeError,
-  declaredLength,
-  readBody,
-} from './read-body.js';
+import { readBody } from './read-body.js';
 import { RuntimeError } from './runtime-error.js';
+import { answerBodyError, type CallContext, serveCall } from './serve-call.js';
 import { resolveLimits, type ServerLimits } from './server-limits.js';
+import { SessionTable } from './session-table.js';
 
 /** Options of {@link startEnclaveServer}. */
 export interface EnclaveServerOptions {
@@ -97,7 +80,7 @@ export interface EnclaveServer {
   /** The limits in force, defaults filled in. */
   readonly limits: Readonly<ServerLimits>;
   /** What the server holds right now (for tests and metrics; no content). */
-  stats(): { bodyBytesHeld: { large: number; small: number }; replayEntries: number };
+  stats(): { bodyBytesHeld: { large: number; small: number }; replayEntries: number; sessions: number };
   /** Stops accepting connections, lets calls in flight finish (up to `graceMs`), then closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -131,6 +114,26 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
   const cborItems = limits.maxCborItems ?? requestItemLimit(options.manifest);
   const openOptions: OpenRequestOptions = {
     cbor: { maxBytes: limits.maxBodyBytes, ...(cborItems === undefined ? {} : { maxItems: cborItems }) },
+  };
+
+  const sessions = new SessionTable({
+    ttlMs: limits.sessionTtlMs,
+    idleMs: limits.sessionIdleMs,
+    maxSessions: limits.maxSessions,
+    window: limits.sessionWindow,
+  });
+  const callContext: CallContext = {
+    manifest: options.manifest,
+    instance: options.instance,
+    log: options.log,
+    limits,
+    key,
+    lookupKey: lookup,
+    guard,
+    budget,
+    replay,
+    sessions,
+    openOptions,
   };
 
   const server = createServer(
@@ -173,7 +176,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     }
     if (path === CALL_PATH) {
       if (req.method !== 'POST') return plain(res, 405, { allow: 'POST' });
-      return call(req, res);
+      return serveCall(callContext, req, res);
     }
     return plain(res, 404);
   }
@@ -214,93 +217,9 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
       keyId: keyIdHex,
       suites: { kem: KEM_ID, kdf: KDF_ID, aead: [AEAD_IDS['aes-128-gcm'], AEAD_IDS['chacha20-poly1305']] },
       ...(options.release !== undefined ? { release: options.release } : {}),
+      protocols: [...SUPPORTED_PROTOCOLS],
     };
     json(res, 200, envelope);
-  }
-
-  async function call(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Only our media type: text/plain and form bodies can be sent cross-origin without a CORS
-    // preflight (Fetch standard, CORS-safelisted request headers), so a web page could make a
-    // visitor's browser post to the enclave.
-    if (mediaType(req.headers['content-type']) !== CALL_CONTENT_TYPE) {
-      return refuse(req, res, 415);
-    }
-    let charge: BodyCharge;
-    try {
-      const declared = declaredLength(req, limits.maxBodyBytes);
-      charge = budget.charge(guard.clientOf(req), declared);
-    } catch (err) {
-      if (answerBodyError(req, res, err)) return;
-      throw err;
-    }
-    // The bytes this request holds stay charged until its answer is written (plaintext and handler
-    // work live that long), and are given back exactly once whatever happens.
-    try {
-      await callCharged(req, res, charge);
-    } finally {
-      charge.release();
-    }
-  }
-
-  async function callCharged(req: IncomingMessage, res: ServerResponse, charge: BodyCharge): Promise<void> {
-    let opened: OpenedRequest;
-    let enc: Uint8Array;
-    try {
-      const body = await readBody(req, {
-        limit: limits.maxBodyBytes,
-        idleTimeoutMs: limits.bodyIdleTimeoutMs,
-        grow: charge.grow,
-      });
-      enc = body.slice(REQUEST_HEADER_LENGTH, REQUEST_HEADER_LENGTH + ENC_LENGTH);
-      opened = await openRequest(lookup, body, openOptions);
-    } catch (err) {
-      if (answerBodyError(req, res, err)) return;
-      if (err instanceof ProtocolError && err.code === 'PROTOCOL_UNKNOWN_KEY') {
-        return problem(res, 400, UNKNOWN_KEY_PROBLEM_TYPE, UNKNOWN_KEY_PROBLEM_TITLE);
-      }
-      // A request that cannot be opened gets a content-free 400 (docs/protocol.md §5.4): no oracle.
-      return plain(res, 400);
-    }
-    const verdict = replay.admit(enc, opened.request.sentAt);
-    if (verdict === 'replayed') return problem(res, 409, REPLAYED_PROBLEM_TYPE, REPLAYED_PROBLEM_TITLE);
-    // Plain, not a sealed NOT_RUN_BUSY: this `enc` is not remembered, so a replay of it could still
-    // run later, and a NOT_RUN_ answer would let the client resend it (a second execution).
-    if (verdict === 'full') return busy(req, res);
-    const response: CallResponse =
-      verdict === 'fresh'
-        ? await dispatchCall(options.manifest, options.instance, opened.request, options.log)
-        : {
-            ok: false,
-            error: {
-              code: NOT_RUN_STALE,
-              message: `sentAt is outside the server's window (${limits.replayPastWindowMs} ms before to ${limits.replayFutureWindowMs} ms after its clock)`,
-            },
-            serverTime: Date.now(),
-          };
-    await sendSealed(res, opened, response);
-  }
-
-  async function sendSealed(
-    res: ServerResponse,
-    opened: OpenedRequest,
-    response: CallResponse,
-  ): Promise<void> {
-    let sealed: Uint8Array;
-    try {
-      sealed = await opened.sealResponse(response);
-    } catch {
-      // An output CBOR cannot carry (validated outputs never get here): answer INTERNAL, sealed.
-      sealed = await opened.sealResponse({
-        ok: false,
-        error: { code: 'INTERNAL', message: 'unencodable result' },
-      });
-    }
-    res.writeHead(200, {
-      'content-type': RESPONSE_CONTENT_TYPE,
-      'cache-control': 'no-store',
-      'content-length': String(sealed.length),
-    });
-    res.end(sealed);
   }
 
   /** Adds CORS headers when the request's Origin is allowed; returns whether it was. */
@@ -332,7 +251,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     port: address.port,
     server,
     limits,
-    stats: () => ({ bodyBytesHeld: budget.used, replayEntries: replay.size }),
+    stats: () => ({ bodyBytesHeld: budget.used, replayEntries: replay.size, sessions: sessions.size }),
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -344,31 +263,4 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
         server.closeIdleConnections();
       }),
   };
-}
-
-/** Answers the body-reading failures; false when `err` is not one of them. */
-function answerBodyError(req: IncomingMessage, res: ServerResponse, err: unknown): boolean {
-  if (err instanceof BodyAbortedError) {
-    res.destroy();
-    return true;
-  }
-  if (err instanceof BodyTooLargeError) {
-    refuse(req, res, 413);
-    return true;
-  }
-  if (err instanceof BodyStalledError) {
-    // The client sends nothing more: close rather than wait for the rest.
-    plain(res, 408, { connection: 'close' });
-    return true;
-  }
-  if (err instanceof BodyBudgetExceededError) {
-    busy(req, res);
-    return true;
-  }
-  return false;
-}
-
-/** The media type of a content-type header, lowercased, without parameters. */
-function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }

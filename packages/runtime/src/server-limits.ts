@@ -1,3 +1,12 @@
+import {
+  MAX_SESSIONS,
+  REPLAY_CACHE_ENTRIES,
+  REPLAY_FUTURE_WINDOW_MS,
+  REPLAY_PAST_WINDOW_MS,
+  SESSION_IDLE_SECONDS,
+  SESSION_TTL_SECONDS,
+  SESSION_WINDOW,
+} from '@blindbox/protocol';
 import { HELD_PER_BODY_BYTE } from './body-budget.js';
 
 /**
@@ -88,6 +97,20 @@ export interface ServerLimits {
    */
   replayCacheEntries: number;
   /**
+   * Largest session message body (v1.1, streamed: the server holds one chunk at a time, so this
+   * bounds time, not memory). Per-endpoint `limits.maxInputBytes` and a stream field's `maxLength`
+   * are enforced within it. Default: 16 GiB.
+   */
+  maxStreamBodyBytes: number;
+  /** Longest life of a session from its opening (docs/protocol.md §11.8). Default: 3 600 000 ms. */
+  sessionTtlMs: number;
+  /** A session without a message for this long is dropped. Default: 600 000 ms. */
+  sessionIdleMs: number;
+  /** Most sessions held (about 300 bytes each); the least recently used goes first. Default: 10 000. */
+  maxSessions: number;
+  /** Replay window of a session, in messages (a multiple of 32). Default: 1024. */
+  sessionWindow: number;
+  /**
    * CBOR data items a request plaintext may hold. Default: derived from the manifest (the largest
    * endpoint input plus the request map), or the protocol's default (100 000) when some endpoint's
    * input has no bound (arrays without `maxItems`, open maps, recursive types).
@@ -117,9 +140,14 @@ export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: 
     maxInFlightBodyBytesPerClient: 2 * maxBody * HELD_PER_BODY_BYTE,
     smallBodyBytes: 64 * 1024,
     smallBodyReserveBytes: 16 * MiB,
-    replayPastWindowMs: 300_000,
-    replayFutureWindowMs: 60_000,
-    replayCacheEntries: 250_000,
+    replayPastWindowMs: REPLAY_PAST_WINDOW_MS,
+    replayFutureWindowMs: REPLAY_FUTURE_WINDOW_MS,
+    replayCacheEntries: REPLAY_CACHE_ENTRIES,
+    maxStreamBodyBytes: 16 * 1024 * MiB,
+    sessionTtlMs: SESSION_TTL_SECONDS * 1000,
+    sessionIdleMs: SESSION_IDLE_SECONDS * 1000,
+    maxSessions: MAX_SESSIONS,
+    sessionWindow: SESSION_WINDOW,
     ...stripUndefined(given),
     maxBodyBytes: maxBody,
   };

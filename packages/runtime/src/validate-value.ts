@@ -40,7 +40,11 @@ function check(value: unknown, schema: TypeSchema, defs: Defs, path: string, dep
     }
     return { path, message: `expected one of ${schema.anyOf.length} alternatives, found ${describe(value)}` };
   }
-  if ('x-blindbox-type' in schema) return checkBytes(value, schema, path);
+  if ('x-blindbox-type' in schema) {
+    return schema['x-blindbox-type'] === 'stream'
+      ? checkStream(value, path)
+      : checkBytes(value, schema, path);
+  }
   switch (schema.type) {
     case 'null':
       return value === null ? undefined : { path, message: `expected null, found ${describe(value)}` };
@@ -67,6 +71,13 @@ function checkBytes(value: unknown, schema: { maxLength?: number }, path: string
     return { path, message: `expected at most ${schema.maxLength} bytes, found ${value.length}` };
   }
   return undefined;
+}
+
+/** A streamed field: async-iterable bytes (a ReadableStream is one), or bytes that arrived inline. */
+function checkStream(value: unknown, path: string): Issue {
+  if (value instanceof Uint8Array) return undefined;
+  if (typeof value === 'object' && value !== null && Symbol.asyncIterator in value) return undefined;
+  return { path, message: `expected a byte stream, found ${describe(value)}` };
 }
 
 function checkBoolean(value: unknown, schema: SchemaOf<'boolean'>, path: string): Issue {

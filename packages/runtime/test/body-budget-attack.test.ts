@@ -70,7 +70,8 @@ describe('uploads that stall just under the body limit', () => {
       );
     }
     expect(results.every((r) => r.status === 200 && r.response?.ok)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Before, most got 503 for two minutes; now they are served as fast as the machine allows.
+    expect(Date.now() - started).toBeLessThan(10_000);
     // A large call from another client fits too: one address holds at most its own share.
     const big = await postSealed(server, await sealCall(key, 'digest', { data: new Uint8Array(MiB / 2) }));
     expect(big).toEqual({ status: 200, response: { ok: true, output: { length: MiB / 2 } } });

@@ -32,6 +32,32 @@ export class Echo {
     runs.digest++;
     return { length: req.data.length };
   }
+  /** Reads a streamed upload as it arrives: its length and a sum of every 64th byte (mod 1 000 003). */
+  @endpoint()
+  async count(req: { audio: ReadableStream<Uint8Array> }): Promise<{ length: number; sum: number }> {
+    let length = 0;
+    let sum = 0;
+    for await (const piece of req.audio as unknown as AsyncIterable<Uint8Array>) {
+      // Every 64th byte of the whole stream: enough to see a lost or altered chunk, cheap for 256 MiB.
+      for (let i = (64 - (length % 64)) % 64; i < piece.length; i += 64) sum += piece[i] as number;
+      sum %= 1_000_003;
+      length += piece.length;
+    }
+    return { length, sum };
+  }
+  /** Streams `length` bytes back (byte i = i mod 251), produced as they are read. */
+  @endpoint()
+  async produce(req: { length: number }): Promise<{ data: AsyncIterable<Uint8Array> }> {
+    async function* bytes() {
+      const piece = 256 * 1024;
+      for (let offset = 0; offset < req.length; offset += piece) {
+        const chunk = new Uint8Array(Math.min(piece, req.length - offset));
+        for (let i = 0; i < chunk.length; i++) chunk[i] = (offset + i) % 251;
+        yield chunk;
+      }
+    }
+    return { data: bytes() };
+  }
 }
 
 const closed = (properties: Record<string, AppManifest['endpoints'][number]['input']>) =>
@@ -55,10 +81,23 @@ export const manifest: AppManifest = {
       source: 'src/echo.ts:3:1',
     },
     {
+      name: 'count',
+      input: closed({ audio: { 'x-blindbox-type': 'stream' } }),
+      output: closed({ length: { type: 'number' }, sum: { type: 'number' } }),
+      source: 'src/echo.ts:4:1',
+    },
+    {
       name: 'digest',
       input: closed({ data: { 'x-blindbox-type': 'bytes' } }),
       output: closed({ length: { type: 'number' } }),
       source: 'src/echo.ts:2:1',
+      limits: { maxInputBytes: 8 * 1024 * 1024 },
+    },
+    {
+      name: 'produce',
+      input: closed({ length: { type: 'number' } }),
+      output: closed({ data: { 'x-blindbox-type': 'stream' } }),
+      source: 'src/echo.ts:5:1',
     },
   ],
 };

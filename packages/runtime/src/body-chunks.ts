@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+import { BodyAbortedError, BodyStalledError, BodyTooLargeError } from './read-body.js';
+
+/** Options of {@link bodyChunks}. */
+export interface BodyChunksOptions {
+  /** Most bytes the body may have; more throws BodyTooLargeError (a `413`, even mid-upload). */
+  limit: number;
+  /** No byte for this long throws BodyStalledError (a `408`). */
+  idleTimeoutMs: number;
+}
+
+/**
+ * The request body as it arrives, one socket chunk at a time, for bodies that are processed as a
+ * stream (session messages: each sealed chunk is opened and handed on, so the server holds one
+ * chunk, not the body). Enforces the size limit and the idle timeout, and turns a client that went
+ * away into BodyAbortedError.
+ */
+export async function* bodyChunks(
+  req: IncomingMessage,
+  options: BodyChunksOptions,
+): AsyncGenerator<Uint8Array> {
+  // Events, not the stream's own async iterator: that one owns the stream (ending it early destroys
+  // the socket), while a refusal must still be able to drain the rest of the body (answer.ts).
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const onData = (chunk: Buffer) => {
+    queue.push(chunk);
+    req.pause();
+    notify();
+  };
+  const onEnd = () => {
+    ended = true;
+    notify();
+  };
+  const onError = (err: Error) => {
+    failure = new BodyAbortedError(err.message);
+    notify();
+  };
+  const onClose = () => {
+    if (!req.complete) failure ??= new BodyAbortedError('the client closed the connection mid-body');
+    notify();
+  };
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+  req.on('close', onClose);
+  let size = 0;
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        size += chunk.length;
+        if (size > options.limit) throw new BodyTooLargeError(`body over ${options.limit} bytes`);
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await waitFor(options.idleTimeoutMs, (resolve) => {
+        wake = resolve;
+        req.resume();
+      });
+    }
+  } finally {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    req.off('close', onClose);
+    req.pause();
+  }
+}
+
+/** Waits until `arm`'s resolve is called, or throws BodyStalledError after `ms`. */
+function waitFor(ms: number, arm: (resolve: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new BodyStalledError('request body stalled')), ms);
+    arm(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** `first`, then the rest of `rest`. */
+export async function* prepend(
+  first: Uint8Array,
+  rest: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  yield first;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
