@@ -220,17 +220,23 @@ describe('TDX verification end to end against a mock Intel PKI (test root pinned
         },
       ],
     });
-    // Bytes 0–1 are not compared with the level's TDX components (3, 0) when a module identity applies.
+    // Byte 0 is not compared with the level's TDX component 0 (3) when a module identity applies;
+    // component 1 is the module's major version and must equal TEE_TCB_SVN[1].
+    const levels = [{ sgx: 5, pceSvn: 11, tdx: [3, 1, 5], status: 'UpToDate' }];
     const report = await verifyTdxQuote(q, {
       at: AT,
-      collateral: intel.collateral({ tcbExtra: identity('UpToDate') }),
+      collateral: intel.collateral({ levels, tcbExtra: identity('UpToDate') }),
     });
     expect(report.claims).toMatchObject({ tcbStatus: 'UpToDate', tdxModuleTcbStatus: 'UpToDate' });
-    expect(await verdict(q, { collateral: intel.collateral({ tcbExtra: identity('OutOfDate') }) })).toBe(
-      'ATTESTATION_TCB @ tdx.tcb.module.status',
-    );
-    expect(await verdict(q, { collateral: intel.collateral() })).toBe(
+    expect(
+      await verdict(q, { collateral: intel.collateral({ levels, tcbExtra: identity('OutOfDate') }) }),
+    ).toBe('ATTESTATION_TCB @ tdx.tcb.module.status');
+    expect(await verdict(q, { collateral: intel.collateral({ levels }) })).toBe(
       'ATTESTATION_TCB @ tdx.tcbInfo.tdxModuleIdentity',
+    );
+    // A level for module version 0 does not describe a TD on module version 1.
+    expect(await verdict(q, { collateral: intel.collateral({ tcbExtra: identity('UpToDate') }) })).toBe(
+      'ATTESTATION_COLLATERAL_MISMATCH @ tdx.tcb.level.moduleVersion',
     );
   });
 

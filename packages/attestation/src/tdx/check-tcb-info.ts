@@ -87,6 +87,15 @@ export async function checkTcbInfo(
   );
   const tcb = level!;
   checks.pass('tdx.tcb.level.match', { found: `${tcb.tcbStatus} (${tcb.tcbDate})` });
+  // Intel TDX DCAP "TCB Status Evaluation" step 4 (QVL checkTcbLevel: STATUS_TCB_INFO_MISMATCH): the
+  // level's TDX component 1 is the TDX module's major version and must equal TEE_TCB_SVN[1].
+  checks.require(
+    tcb.tdxTcbComponents[1] === (teeTcbSvn[1] ?? 0),
+    'tdx.tcb.level.moduleVersion',
+    'ATTESTATION_COLLATERAL_MISMATCH',
+    `the TCB level is for TDX module version ${tcb.tdxTcbComponents[1]}, the TD runs version ${teeTcbSvn[1]}: this TCB info does not describe this platform's configuration`,
+    { expected: String(teeTcbSvn[1]), found: String(tcb.tdxTcbComponents[1]) },
+  );
   const assessment: TdxTcbAssessment = {
     status: tcb.tcbStatus,
     tcbDate: tcb.tcbDate,
