@@ -2,9 +2,9 @@
  * `@blindbox/transparency`: sign BlindBox releases into a transparency log and verify them offline
  * (sigstore-js underneath), read a log (trusted root, checkpoints, fork detection) and monitor it.
  * The log server itself is `@blindbox/log-server`; parsers and the Merkle tree are in `./internal`.
+ * Folders: `sign/`, `verify/`, `log/` (what a log client reads), `monitor/`.
  */
 
-// read a log: pin it, remember its checkpoints
 export {
   type CheckpointStore,
   type FetchConsistency,
@@ -13,7 +13,6 @@ export {
   type RememberedCheckpoint,
 } from './log/checkpoint-store.js';
 export { FileCheckpointStore } from './log/file-checkpoint-store.js';
-// errors
 export { LogError, type LogErrorCode } from './log/log-error.js';
 export {
   fetchLogTrustedRoot,
@@ -21,10 +20,8 @@ export {
   type TrustedRootJson,
   trustedRootForLogs,
 } from './log/trusted-root.js';
-// monitor
 export { type MonitoredRelease, type MonitorOptions, monitorLog } from './monitor/monitor-log.js';
-// sign
-export { generateKeyFile, keyIdOf, type LoadedKey, loadKeyFile, publicKeyPathFor } from './sign/key-file.js';
+export { generateKeyFile, keyIdOf, type LoadedKey, loadKeyFile } from './sign/key-file.js';
 export {
   type ReleaseSigningKey,
   type SignReleaseOptions,
@@ -32,7 +29,6 @@ export {
   signRelease,
 } from './sign/sign-release.js';
 export { TransparencyError, type TransparencyErrorCode } from './transparency-error.js';
-// verify
 export { exactSan, type ReleaseIdentity } from './verify/release-identity.js';
 export {
   type VerifiedRelease,

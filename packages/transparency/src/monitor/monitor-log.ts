@@ -11,7 +11,7 @@ import {
 import { LogError } from '../log/log-error.js';
 import { hashLeaf } from '../log/merkle-hash.js';
 import { MerkleTree, TILE_WIDTH } from '../log/merkle-tree.js';
-import { parseCheckpoint, parseSignedNote, verifySignedNote } from '../log/signed-note.js';
+import { type Checkpoint, parseCheckpoint, parseSignedNote, verifySignedNote } from '../log/signed-note.js';
 import { splitEntryBundle, tilePath } from '../log/tlog-tiles.js';
 import { keyIdOf } from '../sign/key-file.js';
 import { TransparencyError } from '../transparency-error.js';
@@ -49,6 +49,15 @@ export interface MonitoredRelease {
   expected: boolean;
 }
 
+/** An entry of the monitored identity, as read from the entry tiles (the bytes the tree was checked over). */
+interface MatchedEntry {
+  index: number;
+  kind: 'dsse' | 'hashedrekord';
+  body: Uint8Array;
+}
+
+type LogGet = (path: string) => Promise<Response>;
+
 /**
  * Lists every entry signed by `identity` in a log: reads all entry tiles, recomputes the tree and
  * checks it against the signed checkpoint (so the log cannot hide an entry from the monitor), then
@@ -59,15 +68,30 @@ export async function monitorLog(
 ): Promise<{ treeSize: number; releases: MonitoredRelease[]; unexpected: MonitoredRelease[] }> {
   const isMonitored = identityMatcher(options.identity);
   const base = options.logUrl.replace(/\/+$/, '');
-  const get = async (path: string): Promise<Response> => {
+  const get: LogGet = async (path) => {
     const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(30_000) });
     if (!res.ok) throw new LogError('LOG_NOT_FOUND', `${base}${path} answered HTTP ${res.status}`);
     return res;
   };
+  const { checkpoint, noteText, logId } = await readPinnedCheckpoint(get, base, options.trustedRoot);
+  if (options.checkpoints) await refuseRollback(options.checkpoints, checkpoint, noteText, logId, base);
+  const expected = new Set((options.expect ?? []).map((d) => d.replace(/^sha256:/, '').toLowerCase()));
+  const matches = await readEntriesSignedBy(get, base, checkpoint, isMonitored);
+  const releases: MonitoredRelease[] = [];
+  for (const m of matches) releases.push(await readRelease(get, m, expected));
+  return { treeSize: checkpoint.size, releases, unexpected: releases.filter((r) => !r.expected) };
+}
+
+/** The log's current checkpoint, which must be signed by a log the TrustedRoot pins. */
+async function readPinnedCheckpoint(
+  get: LogGet,
+  base: string,
+  trustedRoot: unknown,
+): Promise<{ checkpoint: Checkpoint; noteText: string; logId: string }> {
   const noteText = await (await get('/checkpoint')).text();
   const note = parseSignedNote(noteText);
   const checkpoint = parseCheckpoint(note.text);
-  const pinned = TrustedRoot.fromJSON(options.trustedRoot).tlogs.find(
+  const pinned = TrustedRoot.fromJSON(trustedRoot).tlogs.find(
     (t) => t.baseUrl === `https://${checkpoint.origin}`,
   );
   const spki = pinned?.publicKey?.rawBytes;
@@ -77,28 +101,45 @@ export async function monitorLog(
       `the checkpoint of ${base} is not signed by a log the TrustedRoot pins`,
     );
   }
-  const logId = createHash('sha256').update(spki).digest('hex');
-  if (options.checkpoints) {
-    // an older checkpoint is consistent, but listing only its entries would hide every later one
-    const seen = await options.checkpoints.get(checkpointStoreKey(checkpoint.origin, logId));
-    if (seen && seen.size > checkpoint.size) {
-      throw new TransparencyError(
-        'TRANSPARENCY_LOG_FORK',
-        `log ${checkpoint.origin} serves size ${checkpoint.size}, but size ${seen.size} was seen before: it rolled back`,
-      );
-    }
-    await observeCheckpoint(
-      options.checkpoints,
-      { origin: checkpoint.origin, logId },
-      checkpoint,
-      noteText,
-      fetchConsistencyFrom(base),
+  return { checkpoint, noteText, logId: createHash('sha256').update(spki).digest('hex') };
+}
+
+/**
+ * An older checkpoint is consistent, but listing only its entries would hide every later one: a
+ * smaller tree than one seen before is a rollback. Then the usual fork check against the store.
+ */
+async function refuseRollback(
+  store: CheckpointStore,
+  checkpoint: Checkpoint,
+  noteText: string,
+  logId: string,
+  base: string,
+): Promise<void> {
+  const seen = await store.get(checkpointStoreKey(checkpoint.origin, logId));
+  if (seen && seen.size > checkpoint.size) {
+    throw new TransparencyError(
+      'TRANSPARENCY_LOG_FORK',
+      `log ${checkpoint.origin} serves size ${checkpoint.size}, but size ${seen.size} was seen before: it rolled back`,
     );
   }
+  await observeCheckpoint(
+    store,
+    { origin: checkpoint.origin, logId },
+    checkpoint,
+    noteText,
+    fetchConsistencyFrom(base),
+  );
+}
 
-  const expected = new Set((options.expect ?? []).map((d) => d.replace(/^sha256:/, '').toLowerCase()));
+/** Reads every entry tile, keeps the entries of the identity, and checks the tiles hash to the signed root. */
+async function readEntriesSignedBy(
+  get: LogGet,
+  base: string,
+  checkpoint: Checkpoint,
+  isMonitored: (pem: string) => boolean,
+): Promise<MatchedEntry[]> {
   const tree = new MerkleTree();
-  const matches: Array<{ index: number; kind: 'dsse' | 'hashedrekord'; body: Uint8Array }> = [];
+  const matches: MatchedEntry[] = [];
   for (let tile = 0; tile * TILE_WIDTH < checkpoint.size; tile++) {
     const width = Math.min(TILE_WIDTH, checkpoint.size - tile * TILE_WIDTH);
     const bytes = new Uint8Array(
@@ -125,46 +166,57 @@ export async function monitorLog(
       `the entries ${base} serves do not hash to the root it signed`,
     );
   }
+  return matches;
+}
 
-  const releases: MonitoredRelease[] = [];
-  for (const m of matches) {
-    const res = (await (await get(`/api/v1/log/entries?logIndex=${m.index}`)).json()) as Record<
-      string,
-      { body: string; integratedTime: number; attestation?: { data?: string } }
-    >;
-    const entry = Object.values(res)[0];
-    const release: MonitoredRelease = {
-      logIndex: m.index,
-      integratedTime: new Date((entry?.integratedTime ?? 0) * 1000),
-      kind: m.kind,
-      expected: false,
-    };
-    if (m.kind === 'dsse' && entry?.attestation?.data) {
-      try {
-        const envelope = JSON.parse(Buffer.from(entry.attestation.data, 'base64').toString('utf8')) as {
-          payload: string;
-        };
-        const payload = Buffer.from(envelope.payload, 'base64');
-        // the body the tree was checked against, not the one this second answer claims
-        const body = JSON.parse(Buffer.from(m.body).toString('utf8')) as {
-          spec: { payloadHash: { value: string } };
-        };
-        // the attestation must be what the logged body hashed
-        if (createHash('sha256').update(payload).digest('hex') === body.spec.payloadHash.value) {
-          const statement = assertReleaseStatement(JSON.parse(payload.toString('utf8')));
-          release.subjectDigest = statement.subject[0]?.digest.sha256;
-          release.app = statement.predicate.app;
-          release.version = statement.predicate.version;
-          // every subject: an expected digest listed first must not cover an unexpected one
-          release.expected = statement.subject.every((s) => expected.has(s.digest.sha256));
-        }
-      } catch {
-        // unreadable: reported as an unexpected entry of this identity
-      }
+/** The release an entry carries: its time from the log, and for a readable dsse release its statement. */
+async function readRelease(
+  get: LogGet,
+  m: MatchedEntry,
+  expected: ReadonlySet<string>,
+): Promise<MonitoredRelease> {
+  const res = (await (await get(`/api/v1/log/entries?logIndex=${m.index}`)).json()) as Record<
+    string,
+    { body: string; integratedTime: number; attestation?: { data?: string } }
+  >;
+  const entry = Object.values(res)[0];
+  const release: MonitoredRelease = {
+    logIndex: m.index,
+    integratedTime: new Date((entry?.integratedTime ?? 0) * 1000),
+    kind: m.kind,
+    expected: false,
+  };
+  if (m.kind === 'dsse' && entry?.attestation?.data) {
+    try {
+      Object.assign(release, describeAttestation(entry.attestation.data, m.body, expected));
+    } catch {
+      // unreadable: reported as an unexpected entry of this identity
     }
-    releases.push(release);
   }
-  return { treeSize: checkpoint.size, releases, unexpected: releases.filter((r) => !r.expected) };
+  return release;
+}
+
+/** Reads the logged DSSE envelope; only one whose payload is what the logged body hashed counts. */
+function describeAttestation(
+  data: string,
+  loggedBody: Uint8Array,
+  expected: ReadonlySet<string>,
+): Partial<MonitoredRelease> {
+  const envelope = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { payload: string };
+  const payload = Buffer.from(envelope.payload, 'base64');
+  // the body the tree was checked against, not the one this second answer claims
+  const body = JSON.parse(Buffer.from(loggedBody).toString('utf8')) as {
+    spec: { payloadHash: { value: string } };
+  };
+  if (createHash('sha256').update(payload).digest('hex') !== body.spec.payloadHash.value) return {};
+  const statement = assertReleaseStatement(JSON.parse(payload.toString('utf8')));
+  return {
+    subjectDigest: statement.subject[0]?.digest.sha256,
+    app: statement.predicate.app,
+    version: statement.predicate.version,
+    // every subject: an expected digest listed first must not cover an unexpected one
+    expected: statement.subject.every((s) => expected.has(s.digest.sha256)),
+  };
 }
 
 /** A test of a verifier PEM (key or certificate) against the monitored identity. */

@@ -18,7 +18,7 @@ export interface LoadedKey {
 }
 
 /** Where the public key of a private key file lives: `<path>.pub`. */
-export function publicKeyPathFor(privateKeyPath: string): string {
+function publicKeyPathFor(privateKeyPath: string): string {
   return `${privateKeyPath}.pub`;
 }
 
