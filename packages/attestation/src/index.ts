@@ -13,6 +13,14 @@ export {
   type NitroVerifyOptions,
   verifyNitroDocument,
 } from './nitro/verify-nitro-document.js';
+export {
+  type CompositeEvidence,
+  type CompositePolicy,
+  type CompositeReport,
+  type GpuRequirement,
+  gpuNonceForBinding,
+  verifyCompositeEvidence,
+} from './composite/verify-composite-evidence.js';
 export { NVIDIA_ROOTS } from './nvidia-gpu/nvidia-roots.js';
 export {
   type GpuVerificationReport,

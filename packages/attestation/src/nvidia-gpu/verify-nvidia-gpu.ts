@@ -3,7 +3,11 @@ import { AttestationError } from '../attestation-error.js';
 import type { Check } from '../verification-report.js';
 import { CheckList, runChecks } from '../verifier/check-list.js';
 import { type Certificate, decodePemCertificates, parseCertificate } from '../x509/parse-certificate.js';
-import { type ChainLink, verifyCertificateChain } from '../x509/verify-certificate-chain.js';
+import {
+  type ChainLink,
+  certificateFingerprint,
+  verifyCertificateChain,
+} from '../x509/verify-certificate-chain.js';
 import { verifySignature } from '../x509/verify-signature.js';
 import { compareGpuMeasurements } from './compare-gpu-measurements.js';
 import { type GpuOpaqueClaims, readGpuOpaqueClaims } from './gpu-opaque-fields.js';
@@ -54,6 +58,8 @@ export interface GpuVerificationReport {
   vbiosVersion: string;
   /** The nonce the report answers, hex. */
   nonce: string;
+  /** SHA-256 of the GPU's attestation certificate: tells devices apart (two GPUs never share one). */
+  deviceCertificateSha256: string;
   /** Measurements by index (0-based, as RIMs number them), hex. */
   measurements: Record<number, string>;
   /** False only with `noRims`: the measurements were not compared with reference values. */
@@ -243,6 +249,7 @@ async function verifyGpu(
     driverVersion,
     vbiosVersion,
     nonce: hexEncode(spdm.requestNonce),
+    deviceCertificateSha256: certificateFingerprint(leaf),
     measurements: Object.fromEntries(spdm.blocks.map((b) => [b.index - 1, hexEncode(b.value)])),
     measurementsCompared: !policy.noRims,
     checks: [...checks.checks],
