@@ -1,4 +1,4 @@
-import { concatBytes, hexEncode, utf8Encode } from '@blindbox/bytes';
+import { concatBytes, utf8Encode } from '@blindbox/bytes';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { AttestationError } from '../attestation-error.js';
 import {
@@ -121,9 +121,4 @@ export async function verifyCompositeEvidence(
   const nonce = gpuNonceForBinding(policy.expectedReportData!);
   const reports = await verifyGpusForNonce(gpus, nonce, policy.gpus, policy.at);
   return { cpu, gpus: reports };
-}
-
-/** Hex of the GPU nonce of a binding, for providers that collect GPU evidence (NVIDIA tools take hex). */
-export function gpuNonceHex(binding: Uint8Array): string {
-  return hexEncode(gpuNonceForBinding(binding));
 }
