@@ -26,7 +26,9 @@ if (existsSync(join(pkgDir, 'oclif.manifest.json')))
   fail('packages/cli/oclif.manifest.json exists (left by an interrupted pack?): delete it and retry');
 if (!existsSync(readme)) fail('packages/cli/README.md is missing: it holds the <!-- commands --> markers');
 if (!existsSync(join(pkgDir, 'dist', 'commands')))
-  fail('packages/cli/dist/commands is missing: build first (npx turbo run build --filter=@blindbox/cli)');
+  fail(
+    'packages/cli/dist/commands is missing: build first, or run `npx turbo run readme --filter=@blindbox/cli`',
+  );
 
 const tmp = mkdtempSync(join(tmpdir(), 'blindbox-readme-'));
 try {
@@ -48,7 +50,9 @@ try {
   } else if (next !== current) {
     const diff = spawnSync('diff', ['-u', readme, generated], { encoding: 'utf8' });
     process.stderr.write(diff.stdout ?? '');
-    fail('\npackages/cli/README.md is not current: run `npm run readme -w @blindbox/cli` and commit it');
+    fail(
+      '\npackages/cli/README.md is not current: run `npx turbo run readme --filter=@blindbox/cli` (builds first) and commit it',
+    );
   } else {
     console.log('packages/cli/README.md is current');
   }
