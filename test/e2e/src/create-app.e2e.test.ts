@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,41 @@ describe('npm create blindbox-app, from a loopback registry (verdaccio) holding 
     );
     expect(published.some((p) => p.startsWith('create-blindbox-app@'))).toBe(true);
   });
+
+  it.each(publishablePackages().map((p) => [p.name, p] as const))(
+    '%s installs on its own from the registry, and each of its exports and bins loads',
+    async (_name, pkg) => {
+      const dir = join(root, 'alone', pkg.name.replace('/', '+'));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), '{ "name": "alone", "private": true, "type": "module" }\n');
+      await asUser('npm', ['install', `${pkg.name}@${pkg.version}`, '--prefer-offline'], dir);
+      const installed = join(dir, 'node_modules', ...pkg.name.split('/'));
+      expect(lstatSync(installed).isSymbolicLink()).toBe(false);
+      const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+      expect(manifest.engines?.node).toBeTruthy();
+      const subpaths = Object.keys(manifest.exports ?? { '.': null }).filter((k) => k !== './package.json');
+      for (const sub of subpaths) {
+        const specifier = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
+        const { stdout } = await asUser(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).length);`,
+          ],
+          dir,
+        );
+        expect(Number(stdout.trim())).toBeGreaterThan(0);
+      }
+      for (const bin of Object.keys(
+        typeof manifest.bin === 'string' ? { [pkg.name]: 1 } : (manifest.bin ?? {}),
+      )) {
+        const { stdout } = await asUser(join(dir, 'node_modules', '.bin', bin), ['--help'], dir);
+        expect(stdout.length).toBeGreaterThan(0);
+      }
+    },
+    180_000,
+  );
 
   it('npm create blindbox-app@latest my-app -- -t hello --yes scaffolds and installs from the registry only', async () => {
     await asUser(
