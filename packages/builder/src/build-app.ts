@@ -50,6 +50,11 @@ export interface BuildOptions {
   writeLock?: boolean;
   /** Progress messages (fetches, cache repairs). Default: silent. */
   log?: (message: string) => void;
+  /**
+   * The repository and commit recorded in the image labels and the release. Default: read from git
+   * (`origin` and `HEAD`). `reproduce` passes the release's, since its clean copy has no `.git`.
+   */
+  source?: { repository?: string; commit?: string };
 }
 
 /** What {@link buildApp} wrote and measured. */
@@ -121,7 +126,7 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     ...(options.log ? { log: options.log } : {}),
   });
   const assets = await loadAssetFiles(projectDir, config.assets);
-  const source = await gitSource(projectDir);
+  const source = options.source ?? (await gitSource(projectDir));
 
   const manifest = await analyzeProject(projectDir, options.entry);
   const manifestJson = canonicalJson(manifest);

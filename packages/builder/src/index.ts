@@ -3,4 +3,12 @@ export { type BuildOptions, type BuildResult, buildApp } from './build-app.js';
 export { BuildError, type BuildErrorCode, type SourceLocation } from './build-error.js';
 export { canonicalJson } from './canonical-json.js';
 export type { ReleaseMeasurements } from './measure-image.js';
+export {
+  type FileDifference,
+  type LayerDifference,
+  type ReproduceOptions,
+  type ReproduceReport,
+  reproduceRelease,
+} from './reproduce-release.js';
+export { type ImageVerification, verifyOciImage } from './verify-oci-image.js';
 export type { ReleasePredicate, ReleaseStatement } from './write-release-statement.js';

@@ -21,9 +21,12 @@ export default class Build extends BaseCommand {
   static override flags = {
     out: Flags.directory({ description: 'output folder [default: <dir>/.blindbox/build]' }),
     'source-date-epoch': Flags.integer({
-      description: 'timestamp for every file in the image [default: $SOURCE_DATE_EPOCH or 0]',
+      description:
+        'timestamp for every file in the image [default: $SOURCE_DATE_EPOCH, else the commit time in a git work tree, else 0]',
       min: 0,
     }),
+    archive: Flags.boolean({ description: 'also write the image as an oci-archive tarball, image.tar' }),
+    offline: Flags.boolean({ description: 'never fetch the Node runtime or libraries: use the cache only' }),
   };
 
   async run() {
@@ -33,6 +36,9 @@ export default class Build extends BaseCommand {
       projectDir,
       outDir: resolve(flags.out ?? defaultOutDir(projectDir)),
       ...(flags['source-date-epoch'] !== undefined ? { sourceDateEpoch: flags['source-date-epoch'] } : {}),
+      ...(flags.archive ? { archive: true } : {}),
+      ...(flags.offline ? { offline: true } : {}),
+      log: (message) => this.logToStderr(message),
     });
     const summary = {
       app: result.manifest.app.name,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulatedEnclave } from '@blindbox/runtime/simulator';
+import { type Isolation, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { corsOriginEnv, corsOriginFlag, hostFlag, portFlag } from '../flags/server-flags.js';
@@ -35,6 +35,11 @@ export default class Serve extends BaseCommand {
     }),
     'log-calls': Flags.boolean({ description: 'log each call outcome and duration (never content)' }),
     'cors-origin': corsOriginFlag,
+    isolation: Flags.string({
+      description:
+        "how to run the image: runc (its own rootfs and Node), chroot (root only), host-node (this machine's Node on the app files: NOT what was measured, reports carry the debug flag) [default: $BLINDBOX_ISOLATION or auto: runc, else chroot as root]",
+      options: ['auto', 'runc', 'chroot', 'host-node'],
+    }),
   };
 
   async run() {
@@ -48,6 +53,7 @@ export default class Serve extends BaseCommand {
       port: flags.port,
       host: flags.host,
       ...(releaseFile ? { releaseFile } : {}),
+      ...(flags.isolation ? { isolation: flags.isolation as Isolation } : {}),
       env: {
         ...(flags['log-calls'] ? { BLINDBOX_LOG: 'calls' } : {}),
         ...corsOriginEnv(flags['cors-origin']),
@@ -58,14 +64,22 @@ export default class Serve extends BaseCommand {
       app: summary.app,
       version: summary.version,
       platform: 'simulated',
+      isolation: enclave.isolation,
       measurement: enclave.measurement,
       imageDigest: enclave.imageDigest,
       simulatorRoot: enclave.simRootPublicKey,
       release: releaseFile ?? null,
     };
+    if (enclave.isolation === 'host-node') {
+      this.logToStderr(
+        "warning: host-node mode: this machine's Node runs the app files, not the image's runtime layer. The measurement does not cover what runs; reports carry the debug flag, so clients refuse them unless they pass allowDebug.",
+      );
+    }
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(info)}\n`);
     else {
-      this.log(`serving ${summary.app}@${summary.version} at ${enclave.url} (simulated TEE)`);
+      this.log(
+        `serving ${summary.app}@${summary.version} at ${enclave.url} (simulated TEE, ${enclave.isolation})`,
+      );
       this.log(`  measurement:    ${enclave.measurement}`);
       this.log(`  simulator root: ${enclave.simRootPublicKey}`);
       if (enclave.measurement !== summary.measurements.simulated) {
