@@ -1,3 +1,5 @@
+import { equalBytes } from '@blindbox/bytes';
+import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { AttestationError } from '../src/attestation-error.js';
 import type { TdxVerifyOptions } from '../src/tdx/tdx-options.js';
@@ -246,6 +248,31 @@ describe('TDX verification end to end against a mock Intel PKI (test root pinned
     const forged = { ...c, tcbInfo: impostor.collateral().tcbInfo! };
     expect(await verdict(quote, { collateral: forged })).toBe(
       'ATTESTATION_BAD_SIGNATURE @ tdx.tcbInfo.signature',
+    );
+  });
+
+  const runs = Math.ceil(Number(process.env['BLINDBOX_MUTATION_RUNS'] ?? 10_000) / 5);
+  test(`property: ${runs} byte flips, truncations and extensions of a quote accepted with full collateral are all rejected`, async () => {
+    const collateral = intel.collateral();
+    await verifyTdxQuote(quote, { at: AT, collateral });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ flip: fc.nat(quote.length * 8 - 1) }),
+          fc.record({ keep: fc.nat(quote.length - 1) }),
+          fc.record({ extra: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+        ),
+        async (m) => {
+          let mutated = quote.slice();
+          if ('flip' in m) mutated[m.flip >> 3]! ^= 1 << (m.flip & 7);
+          else if ('keep' in m) mutated = mutated.slice(0, m.keep);
+          else mutated = new Uint8Array([...quote, ...m.extra]);
+          fc.pre(!equalBytes(mutated, quote));
+          const outcome = await verdict(mutated, { collateral });
+          expect(outcome, JSON.stringify(m)).not.toBe('accept');
+        },
+      ),
+      { numRuns: runs, seed: Number(process.env['BLINDBOX_SEED'] ?? Date.now() % 2 ** 31) },
     );
   });
 });
