@@ -27,7 +27,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '../packages/log-server/dist');
+// the built package (its dist/), resolved like any dependency
+const dist = dirname(fileURLToPath(import.meta.resolve('@blindbox/log-server')));
 const ENTRIES = Number(process.env.BLINDBOX_BENCH_ENTRIES ?? 100_000);
 const CONCURRENCY = Number(process.env.BLINDBOX_BENCH_CONCURRENCY ?? 64);
 const PROOF_SAMPLES = 2000;
