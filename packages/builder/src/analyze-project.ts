@@ -308,7 +308,43 @@ function analyzeEndpoint(root: string, method: MethodDeclaration, ctx: SchemaCon
       returnNode,
     );
   }
+  for (const [schema, label, node] of [
+    [input, 'parameter', param],
+    [output, 'result', returnNode],
+  ] as const) {
+    const nested = nestedStream(schema, true);
+    if (nested !== undefined) {
+      throw bad(
+        `a byte stream in the ${label} of @endpoint '${name}' must be a top-level member (found at ${nested}): the protocol streams one top-level field (docs/protocol.md §11.3).`,
+        node,
+      );
+    }
+  }
   return { name, input, output, source: formatLocation(at) };
+}
+
+/** The JSON pointer of a stream marker that is not a top-level member of `schema`, if any. */
+function nestedStream(schema: TypeSchema, top: boolean, path = ''): string | undefined {
+  if ('x-blindbox-type' in schema)
+    return schema['x-blindbox-type'] === 'stream' && !top ? path || '/' : undefined;
+  if ('anyOf' in schema) {
+    for (const option of schema.anyOf) {
+      const found = nestedStream(option, false, path);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!('type' in schema)) return undefined;
+  if (schema.type === 'array') return nestedStream(schema.items, false, `${path}/0`);
+  if (schema.type !== 'object') return undefined;
+  for (const [key, property] of Object.entries(schema.properties)) {
+    // Members of the top-level object may stream; anything deeper may not.
+    const found = nestedStream(property, top && path === '', `${path}/${key}`);
+    if (found !== undefined) return found;
+  }
+  if (schema.additionalProperties !== false)
+    return nestedStream(schema.additionalProperties, false, `${path}/*`);
+  return undefined;
 }
 
 function isObjectSchema(schema: TypeSchema): boolean {

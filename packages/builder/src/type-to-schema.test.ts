@@ -131,6 +131,34 @@ type Named = { name: string };`,
   });
 });
 
+describe('typeToSchema: streamed byte fields', () => {
+  it('marks ReadableStream<Uint8Array>, AsyncIterable<Uint8Array> and the sdk ByteStream as streams', async () => {
+    const schema = await schemaOf(
+      "import type { ByteStream } from '@blindbox/sdk';",
+      '{ a: ReadableStream<Uint8Array>; b: AsyncIterable<Uint8Array>; c: ByteStream; d: Uint8Array }',
+    );
+    expect(schema).toEqual(
+      obj(
+        {
+          a: { 'x-blindbox-type': 'stream' },
+          b: { 'x-blindbox-type': 'stream' },
+          c: { 'x-blindbox-type': 'stream' },
+          d: { 'x-blindbox-type': 'bytes' },
+        },
+        ['a', 'b', 'c', 'd'],
+      ),
+    );
+  });
+
+  it('refuses a stream of anything but bytes, and a stream below the top level', async () => {
+    await expect(schemaOf('', '{ a: AsyncIterable<string> }')).rejects.toThrow(BuildError);
+    await expect(schemaOf('', '{ nested: { a: ReadableStream<Uint8Array> } }')).rejects.toThrow(
+      /must be a top-level member \(found at \/nested\/a\)/,
+    );
+    await expect(schemaOf('', '{ list: AsyncIterable<Uint8Array>[] }')).rejects.toThrow(/top-level member/);
+  });
+});
+
 describe('typeToSchema: unsupported types are refused where they are written', () => {
   // Each case: the method's signature (line 5), declarations (line 7), expected line:column, message.
   const sig = (input: string) => `async run(req: ${input}): Promise<{ ok: boolean }>`;

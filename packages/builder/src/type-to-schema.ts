@@ -41,19 +41,7 @@ class SchemaConverter {
   constructor(private readonly ctx: SchemaContext) {}
 
   convert(type: Type, site: TypeSite, allowUndefined: boolean): TypeSchema {
-    const flags = type.getFlags();
-    const F = ts.TypeFlags;
-    if (flags & F.Any) return this.refuse(type, site, '`any` says nothing about the data: give it a type');
-    if (flags & F.Unknown) return this.refuse(type, site, '`unknown` cannot be validated: give it a type');
-    if (flags & F.Never) return this.refuse(type, site, '`never` has no values');
-    if (flags & (F.BigInt | F.BigIntLiteral)) return this.refuse(type, site, 'bigint has no JSON form');
-    if (flags & (F.ESSymbol | F.UniqueESSymbol)) return this.refuse(type, site, 'symbols cannot be sent');
-    if (flags & F.Void) return this.refuse(type, site, 'void is not a value');
-    if (flags & F.NonPrimitive) return this.refuse(type, site, '`object` has no known properties');
-    if (flags & F.TemplateLiteral) return this.refuse(type, site, 'template literal types are not supported');
-    if (flags & F.Undefined) {
-      return this.refuse(type, site, 'undefined is not carried: make the property optional (`name?: T`)');
-    }
+    this.refuseUnsendable(type, site);
     if (type.isTypeParameter()) return this.refuse(type, site, 'a generic type parameter is left open');
     if (type.isString()) return { type: 'string' };
     if (type.isNumber()) return { type: 'number' };
@@ -64,6 +52,7 @@ class SchemaConverter {
     if (type.isBooleanLiteral()) return { type: 'boolean', const: type.getText() === 'true' };
     if (type.isUnion()) return this.convertUnion(type, site, allowUndefined);
     if (this.isLibType(type, 'Uint8Array')) return { 'x-blindbox-type': 'bytes' };
+    if (this.isByteStream(type)) return { 'x-blindbox-type': 'stream' };
     if (type.isTuple()) return this.refuse(type, site, 'tuples are not supported: use an object or an array');
     if (type.isArray() || type.isReadonlyArray()) {
       const item = type.getArrayElementType() ?? type.getTypeArguments()[0];
@@ -82,6 +71,23 @@ class SchemaConverter {
     }
     if (type.isObject()) return this.convertObject(type, site);
     return this.refuse(type, site, 'this kind of type is not supported');
+  }
+
+  /** Refuses the kinds of type that have no wire form at all (any, unknown, bigint, symbols, …). */
+  private refuseUnsendable(type: Type, site: TypeSite): void {
+    const flags = type.getFlags();
+    const F = ts.TypeFlags;
+    if (flags & F.Any) this.refuse(type, site, '`any` says nothing about the data: give it a type');
+    if (flags & F.Unknown) this.refuse(type, site, '`unknown` cannot be validated: give it a type');
+    if (flags & F.Never) this.refuse(type, site, '`never` has no values');
+    if (flags & (F.BigInt | F.BigIntLiteral)) this.refuse(type, site, 'bigint has no JSON form');
+    if (flags & (F.ESSymbol | F.UniqueESSymbol)) this.refuse(type, site, 'symbols cannot be sent');
+    if (flags & F.Void) this.refuse(type, site, 'void is not a value');
+    if (flags & F.NonPrimitive) this.refuse(type, site, '`object` has no known properties');
+    if (flags & F.TemplateLiteral) this.refuse(type, site, 'template literal types are not supported');
+    if (flags & F.Undefined) {
+      this.refuse(type, site, 'undefined is not carried: make the property optional (`name?: T`)');
+    }
   }
 
   private convertUnion(type: Type, site: TypeSite, allowUndefined: boolean): TypeSchema {
@@ -189,6 +195,23 @@ class SchemaConverter {
     if (decls.length === 0) return undefined;
     const inLib = decls.every((d) => this.ctx.isDefaultLibFile(d.getSourceFile()));
     return inLib ? symbol.getName() : undefined;
+  }
+
+  /**
+   * `ReadableStream<Uint8Array>`, `AsyncIterable<Uint8Array>`, or the sdk's `ByteStream` (both at
+   * once): a streamed byte field (docs/protocol.md §11.3). Declared by the platform libs (DOM,
+   * ES2018, @types/node), never by the project.
+   */
+  private isByteStream(type: Type): boolean {
+    const parts = type.isIntersection() ? type.getIntersectionTypes() : [type];
+    return parts.every((part) => {
+      const symbol = part.getSymbol();
+      if (!symbol || !['ReadableStream', 'AsyncIterable'].includes(symbol.getName())) return false;
+      if (symbol.getDeclarations().some((d) => this.ctx.isProjectFile(d.getSourceFile().getFilePath())))
+        return false;
+      const [item] = part.getTypeArguments();
+      return item !== undefined && this.isLibType(item, 'Uint8Array');
+    });
   }
 
   private isLibType(type: Type, name: string): boolean {

@@ -1,3 +1,4 @@
+export type { ByteStream } from './byte-stream.js';
 export {
   type EnclaveOptions,
   type EndpointOptions,
