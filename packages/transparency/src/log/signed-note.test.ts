@@ -91,4 +91,17 @@ describe('C2SP signed notes and checkpoints', () => {
       verifySignedNote(parseSignedNote(forged), { name: 'rekor.sigstore.dev', ecdsaSpki: REKOR_SPKI }),
     ).toBe(false);
   });
+
+  it('reads one spelling of a root hash: unpadded base64 or non-zero pad bits are refused', () => {
+    const rootHash = new Uint8Array(32).fill(7);
+    const text = formatCheckpoint({ origin: 'log.example', size: 3, rootHash });
+    expect(parseCheckpoint(text).rootHash).toEqual(rootHash);
+    const root = text.split('\n')[2] as string; // 44 characters, one '=' of padding
+    const last = root[42] as string;
+    const respelled = `${root.slice(0, 42)}${String.fromCharCode(last.charCodeAt(0) + 1)}=`;
+    // a lenient decoder reads the same 32 bytes from the respelled root
+    expect(new Uint8Array(Buffer.from(respelled, 'base64'))).toEqual(rootHash);
+    expect(() => parseCheckpoint(text.replace(root, respelled))).toThrow();
+    expect(() => parseCheckpoint(text.replace(root, root.slice(0, 43)))).toThrow();
+  });
 });
