@@ -162,3 +162,64 @@ describe('decodeCbor', () => {
     expect(Object.keys(decodeCbor(encodeCbor(big)) as object)).toHaveLength(50_000);
   });
 });
+
+describe('against an independent implementation (cbor2)', () => {
+  it('encodes byte for byte as cbor2 in core deterministic mode, and decodes what it encodes', async () => {
+    const cbor2 = await import('cbor2');
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(
+        fc.constant(null),
+        fc.boolean(),
+        fc.string(),
+        fc.maxSafeInteger(),
+        fc.double(),
+        fc.uint8Array({ maxLength: 16 }),
+      ),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        tie('leaf'),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        const ours = encodeCbor(v);
+        expect(hexEncode(ours)).toBe(hexEncode(cbor2.encode(v, { cde: true })));
+        expect(cbor2.decode(ours)).toEqual(v);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses 30 million empty maps after the item limit, in milliseconds (the stall-by-decoding attack)', () => {
+    const bomb = new Uint8Array(1 + 5 + 30_000_000);
+    bomb.set([0x9a, 0x01, 0xc9, 0xc3, 0x80]); // array(30 000 000)
+    bomb.fill(0xa0, 5); // empty maps
+    const start = performance.now();
+    expect(code(() => decodeCbor(bomb.subarray(0, 5 + 30_000_000)))).toBe('PROTOCOL_LIMIT_EXCEEDED');
+    expect(code(() => decodeCbor(bomb.subarray(0, 5 + 30_000_000), { maxItems: 1000 }))).toBe(
+      'PROTOCOL_LIMIT_EXCEEDED',
+    );
+    // Bounded by the limit, not by the input: a generous bound that still fails on the old decoder's minute.
+    expect(performance.now() - start).toBeLessThan(5_000);
+  });
+
+  it('nests 128 containers on both sides, refuses 129 on both sides', () => {
+    let ok: unknown = 1;
+    for (let i = 0; i < 128; i++) ok = [ok];
+    expect(decodeCbor(encodeCbor(ok))).toEqual(ok);
+    expect(() => encodeCbor([ok])).toThrow(TypeError);
+    const deep = hexDecode(`${'81'.repeat(129)}01`);
+    expect(code(() => decodeCbor(deep))).toBe('PROTOCOL_MALFORMED_ENCODING');
+    expect(code(() => decodeCbor(hexDecode(`${'81'.repeat(127)}80`)))).toBe(undefined);
+    expect(code(() => decodeCbor(hexDecode(`${'81'.repeat(128)}80`)))).toBe('PROTOCOL_MALFORMED_ENCODING');
+    expect(code(() => decodeCbor(hexDecode(`${'81'.repeat(128)}01`)))).toBe(undefined);
+  });
+
+  it('refuses more bytes than maxBytes', () => {
+    expect(code(() => decodeCbor(encodeCbor('x'.repeat(100)), { maxBytes: 50 }))).toBe(
+      'PROTOCOL_LIMIT_EXCEEDED',
+    );
+  });
+});

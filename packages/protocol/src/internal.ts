@@ -3,7 +3,6 @@
  * encodings and primitives. Not a stable API: names here may change in any release.
  */
 
-export { scanCbor } from './cbor/scan-cbor.js';
 export { decodeCbor, encodeCbor } from './cbor.js';
 export {
   base64Decode,
@@ -13,7 +12,7 @@ export {
   hexDecode,
   hexEncode,
 } from './encoding.js';
-export { AEAD_SIZES, type AeadKey, createAeadKey, SYNC_AEAD_MAX_BYTES } from './hpke/aead-key.js';
+export { AEAD_SIZES, type AeadKey, createAeadKey } from './hpke/aead-key.js';
 export {
   deriveX25519KeyPair,
   type HpkeContext,

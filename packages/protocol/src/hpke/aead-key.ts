@@ -1,4 +1,3 @@
-import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 /** The AEADs of the protocol (RFC 9180 §7.3 ids 0x0001 and 0x0003). */
@@ -11,12 +10,12 @@ export const AEAD_SIZES: Readonly<Record<AeadName, { keySize: number; nonceSize:
 };
 
 /**
- * Messages up to this size are sealed with @noble/ciphers synchronously; larger ones with WebCrypto
- * AES-GCM (native, many times faster per byte, but one asynchronous round trip per operation and a
- * key import per key). Measured in bench/ (protocol-primitives): below a few KiB the synchronous path
- * wins, because it costs no event-loop turn.
+ * AES-128-GCM goes through WebCrypto at every size, its key imported once per {@link AeadKey} (once
+ * per session direction): measured by packages/protocol/bench/primitives.mjs, WebCrypto with an
+ * imported key beats @noble/ciphers even at 64 bytes (noble sets up its AES key schedule and GHASH
+ * tables on every call), and by 10-20x from 1 KiB. ChaCha20-Poly1305, absent from WebCrypto, uses
+ * @noble/ciphers.
  */
-export const SYNC_AEAD_MAX_BYTES = 16 * 1024;
 
 /** An AEAD key ready to seal and open; thrown errors never carry key material. */
 export interface AeadKey {
@@ -49,15 +48,18 @@ export function createAeadKey(name: AeadName, keyBytes: Uint8Array): AeadKey {
     imported ??= crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
     return imported;
   };
+  // The raw bytes are needed only until the import: WebCrypto holds the key from then on.
+  void native().then(
+    () => key.fill(0),
+    () => undefined,
+  );
   return {
     name,
     async seal(nonce, plaintext, aad) {
-      if (plaintext.length <= SYNC_AEAD_MAX_BYTES) return gcm(key, nonce, aad).encrypt(plaintext);
       const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
       return new Uint8Array(await crypto.subtle.encrypt(params, await native(), buffer(plaintext)));
     },
     async open(nonce, ciphertext, aad) {
-      if (ciphertext.length <= SYNC_AEAD_MAX_BYTES + 16) return gcm(key, nonce, aad).decrypt(ciphertext);
       const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
       return new Uint8Array(await crypto.subtle.decrypt(params, await native(), buffer(ciphertext)));
     },
