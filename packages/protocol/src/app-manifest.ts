@@ -11,11 +11,33 @@ export type TypeSchema =
       minLength?: number;
       maxLength?: number;
       pattern?: string;
+      /** A format the validator checks: 'email', 'uri', 'uuid', 'date-time', 'date'. */
+      format?: string;
+      /**
+       * The in-memory JavaScript type the string stands for on both sides of the call: a `Date`
+       * (RFC 3339 UTC as `toISOString()` prints it) or a `bigint` (canonical decimal).
+       */
+      'x-blindbox-js'?: 'Date' | 'bigint';
     }
-  | { type: 'number' | 'integer'; enum?: number[]; const?: number; minimum?: number; maximum?: number }
+  | {
+      type: 'number' | 'integer';
+      enum?: number[];
+      const?: number;
+      minimum?: number;
+      maximum?: number;
+      exclusiveMinimum?: number;
+      exclusiveMaximum?: number;
+    }
   | { type: 'boolean'; const?: boolean }
   | { type: 'null' }
-  | { type: 'array'; items: TypeSchema; minItems?: number; maxItems?: number }
+  | {
+      type: 'array';
+      items: TypeSchema;
+      minItems?: number;
+      maxItems?: number;
+      /** A tuple: element i matches prefixItems[i] (minItems = maxItems = its length). */
+      prefixItems?: TypeSchema[];
+    }
   | {
       type: 'object';
       properties: Record<string, TypeSchema>;
@@ -42,6 +64,13 @@ export interface EndpointManifest {
   output: TypeSchema;
   /** Where it is declared, `relative/path.ts:line:column` from the project root. */
   source: string;
+  /**
+   * The handler method's name on the class, when `@endpoint({ name })` renamed the endpoint.
+   * Default: `name`.
+   */
+  method?: string;
+  /** The handler's JSDoc text, carried into the generated client as TSDoc. */
+  description?: string;
   /**
    * v1.1: the handler may run twice for one call without harm (`@endpoint({ idempotent: true })`):
    * the client may then resend after an answer that does not prove the call did not run
