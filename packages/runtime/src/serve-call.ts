@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AppManifest,
@@ -326,7 +325,7 @@ async function writeFrames(res: ServerResponse, frames: AsyncGenerator<Uint8Arra
       if (!res.headersSent) {
         res.writeHead(200, { 'content-type': RESPONSE_CONTENT_TYPE, 'cache-control': 'no-store' });
       }
-      if (!res.write(frame)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(frame)) await drained(res);
     }
     if (!res.headersSent)
       res.writeHead(200, { 'content-type': RESPONSE_CONTENT_TYPE, 'cache-control': 'no-store' });
@@ -337,6 +336,19 @@ async function writeFrames(res: ServerResponse, frames: AsyncGenerator<Uint8Arra
     if (!res.headersSent) plain(res, 500);
     else res.destroy();
   }
+}
+
+/** Resolves on `drain` or `close`, whichever comes first, leaving no listener behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function answerSessionError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
