@@ -135,12 +135,17 @@ export function publishablePackages(): Array<{ name: string; version: string; di
   return readdirSync(root)
     .map((d) => join(root, d))
     .filter((d) => existsSync(join(d, 'package.json')))
-    .map((dir) => ({
-      dir,
-      ...(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>),
-    }))
-    .filter((p) => p['private'] !== true)
-    .map((p) => ({ name: String(p['name']), version: String(p['version']), dir: p.dir }));
+    .map((dir) => {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      return {
+        dir,
+        name: String(pkg['name']),
+        version: String(pkg['version']),
+        private: pkg['private'] === true,
+      };
+    })
+    .filter((p) => !p.private)
+    .map((p) => ({ name: p.name, version: p.version, dir: p.dir }));
 }
 
 /** `npm pack` each package (its own prepack included) and `npm publish` the tarball to the registry. */
