@@ -1,6 +1,7 @@
 import type { EvidencePolicy, NitroPcrSet } from '@blindbox/attestation';
 import { hexDecode } from '@blindbox/bytes';
 import { UsageError } from '../base-command.js';
+import { tdxOptions } from './build-tdx-verify-options.js';
 import type {
   EvidenceVerifyRequest,
   NitroEvidenceVerifyRequest,
@@ -80,5 +81,7 @@ export function buildVerifyOptions(req: EvidenceVerifyRequest, at: Date): Verify
       return snpOptions(req, policy, measurement);
     case 'nitro':
       return nitroOptions(req, policy, measurement);
+    case 'tdx':
+      return tdxOptions(req, policy, measurement);
   }
 }

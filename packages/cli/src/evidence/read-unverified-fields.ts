@@ -3,6 +3,7 @@ import {
   parseHclReport,
   parseNitroDocument,
   parseSnpReport,
+  parseTdxQuote,
   SNP_REPORT_LENGTH,
 } from '@blindbox/attestation/internal';
 import { hexEncode } from '@blindbox/bytes';
@@ -44,9 +45,20 @@ function nitroFields({ bytes }: DecodedEvidence): UnverifiedFields {
   };
 }
 
+function tdxFields({ bytes }: DecodedEvidence): UnverifiedFields {
+  const quote = parseTdxQuote(bytes, { allowTrailingBytes: true });
+  // TDATTRIBUTES bit 0: DEBUG (Intel TDX Module ABI, ATTRIBUTES).
+  return {
+    measurement: hexEncode(quote.body.mrTd),
+    reportData: hexEncode(quote.body.reportData),
+    debug: (quote.body.tdAttributes & 1n) !== 0n,
+  };
+}
+
 const READERS: Record<EvidencePlatform, (evidence: DecodedEvidence) => UnverifiedFields> = {
   'sev-snp': snpFields,
   nitro: nitroFields,
+  tdx: tdxFields,
 };
 
 /**

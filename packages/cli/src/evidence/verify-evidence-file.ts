@@ -14,6 +14,8 @@ export interface EvidenceVerifyResult {
   reportData: string | null;
   hostData?: string;
   pcrs?: Record<number, string>;
+  /** TDX: Intel's TCB status of the platform (`NotAssessed` with --no-collateral). */
+  tcbStatus?: string;
   debug: boolean | null;
   checks: Check[];
   verifiedAt: string;
@@ -44,6 +46,7 @@ export async function verifyEvidenceFile(req: EvidenceVerifyRequest): Promise<Ev
       reportData: report.reportData,
       ...(report.hostData !== undefined ? { hostData: report.hostData } : {}),
       ...(report.pcrs !== undefined ? { pcrs: report.pcrs } : {}),
+      ...(report.platform === 'tdx' ? { tcbStatus: String(report.claims['tcbStatus']) } : {}),
       debug: report.debug,
       checks: report.checks,
       verifiedAt: report.verifiedAt,

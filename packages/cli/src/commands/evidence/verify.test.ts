@@ -206,7 +206,7 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
     test('usage errors exit 2', { timeout: 60_000 }, async () => {
       const doc = v('nitro/valid/document.cbor');
       const outcomes = await Promise.all([
-        cli(doc, '--platform', 'tdx'),
+        cli(doc, '--platform', 'sgx'), // not a platform (tdx is one now)
         cli(doc, '--platform', 'nitro', '--at', 'yesterday'),
         cli(join(tmp, 'missing.bin'), '--platform', 'nitro'),
         cli(doc, '--platform', 'nitro', '--expect-pcr', `0=${'00'.repeat(48)}`),

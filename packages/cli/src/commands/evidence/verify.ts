@@ -4,24 +4,27 @@ import { BaseCommand, UsageError, VerdictError } from '../../base-command.js';
 import type { EvidenceFormat } from '../../evidence/decode-evidence-file.js';
 import type { EvidencePlatform, EvidenceVerifyRequest } from '../../evidence/evidence-verify-request.js';
 import { parsePcrFlags } from '../../evidence/parse-pcr-flags.js';
+import { tdxEvidenceRequest } from '../../evidence/tdx-evidence-request.js';
 import { type EvidenceVerifyResult, verifyEvidenceFile } from '../../evidence/verify-evidence-file.js';
 import {
   type GpuEvidenceVerifyResult,
   verifyGpuEvidenceFile,
 } from '../../evidence/verify-gpu-evidence-file.js';
 import { onlyWithPlatform } from '../../flags/platform-only-flag.js';
+import { tdxFlags } from '../../flags/tdx-flags.js';
 import { allowDebugFlag } from '../../flags/tee-policy-flags.js';
 import { verificationTimeFlag } from '../../flags/verification-time-flag.js';
 import { readInputFile, readInputText } from '../../read-input-file.js';
 
 export default class EvidenceVerify extends BaseCommand {
   static override description =
-    'Verify TEE evidence (an AMD SEV-SNP report or an AWS Nitro attestation document) offline against the pinned hardware roots, at a chosen time, and print every check. Exit 0 accepted, 1 rejected, 2 usage error.';
+    'Verify TEE evidence (an AMD SEV-SNP report, an Intel TDX quote, an AWS Nitro attestation document or NVIDIA GPU evidence) offline against the pinned hardware roots, at a chosen time, and print every check. Exit 0 accepted, 1 rejected, 2 usage error.';
 
   static override examples = [
     '<%= config.bin %> evidence verify report.hex --platform sev-snp --cert vcek.der --at 2024-01-01T00:00:00Z',
     '<%= config.bin %> evidence verify report.bin --platform sev-snp --thim host_amd_certificate.json --expect-host-data cadd74f7…',
     '<%= config.bin %> evidence verify document.cbor --platform nitro --at 2022-11-10T00:00:00Z --json',
+    '<%= config.bin %> evidence verify quote.dat --platform tdx --tcb-info tcb.json --tcb-info-chain tcb-chain.pem --qe-identity qe.json --qe-identity-chain qe-chain.pem --pck-crl pckcrl.der --root-crl root.crl --expect-mrconfigid 5f2a…',
     '<%= config.bin %> evidence verify hopperAttestationReport.txt --platform nvidia-gpu --cert-chain hopperCertChain.txt --driver-rim driver.swidtag --vbios-rim vbios.swidtag --expect-nonce 931d8dd0…',
   ];
 
@@ -35,7 +38,7 @@ export default class EvidenceVerify extends BaseCommand {
   static override flags = {
     platform: Flags.string({
       description: 'the TEE platform',
-      options: ['sev-snp', 'nitro', 'nvidia-gpu'] satisfies (EvidencePlatform | 'nvidia-gpu')[],
+      options: ['sev-snp', 'nitro', 'tdx', 'nvidia-gpu'] satisfies (EvidencePlatform | 'nvidia-gpu')[],
       required: true,
     }),
     cert: Flags.string({
@@ -57,14 +60,14 @@ export default class EvidenceVerify extends BaseCommand {
     at: verificationTimeFlag,
     'allow-debug': allowDebugFlag,
     'expect-measurement': Flags.string({
-      description: 'required measurement, hex (SNP MEASUREMENT, Nitro PCR0)',
+      description: 'required measurement, hex (SNP MEASUREMENT, Nitro PCR0, TDX MRTD)',
     }),
     'expect-host-data': Flags.string({
       description: 'SEV-SNP: required HOST_DATA, hex',
       relationships: onlyWithPlatform('sev-snp'),
     }),
     'expect-report-data': Flags.string({
-      description: 'required report data, hex (SNP report_data, Nitro user_data)',
+      description: 'required report data, hex (SNP report_data, Nitro user_data, TDX REPORTDATA)',
     }),
     'expect-pcr': Flags.string({
       description: 'Nitro: required PCR, N=<hex>; repeat for PCR0, PCR1 and PCR2 (and optionally 3, 4, 8)',
@@ -92,6 +95,7 @@ export default class EvidenceVerify extends BaseCommand {
       description: 'NVIDIA GPU: the 32-byte nonce the report must answer, hex',
       relationships: onlyWithPlatform('nvidia-gpu'),
     }),
+    ...tdxFlags,
     'max-age': Flags.integer({
       description: 'Nitro: oldest acceptable document, seconds before --at [default: 10800]',
       min: 0,
@@ -120,6 +124,7 @@ export default class EvidenceVerify extends BaseCommand {
     this.log(`  measurement: ${result.measurement}`);
     this.log(`  reportData:  ${result.reportData}`);
     if (result.hostData !== undefined) this.log(`  hostData:    ${result.hostData}`);
+    if (result.tcbStatus !== undefined) this.log(`  tcbStatus:   ${result.tcbStatus}`);
     if (result.debug) this.log('  debug:       true (accepted because of --allow-debug)');
     return result;
   }
@@ -165,6 +170,7 @@ export default class EvidenceVerify extends BaseCommand {
       ...(flags['expect-measurement'] ? { expectMeasurement: flags['expect-measurement'] } : {}),
       ...(flags['expect-report-data'] ? { expectReportData: flags['expect-report-data'] } : {}),
     };
+    if (flags.platform === 'tdx') return tdxEvidenceRequest(common, flags);
     if (flags.platform === 'nitro') {
       return {
         platform: 'nitro',
