@@ -3,7 +3,21 @@
  * encodings and primitives. Not a stable API: names here may change in any release.
  */
 
+export { MAX_ENDPOINT_LENGTH, MAX_REQUEST_ID_LENGTH } from './call-messages.js';
 export { decodeCbor, encodeCbor } from './cbor.js';
+export {
+  BINDING_LABEL,
+  BINDING_LENGTH,
+  ENC_LENGTH,
+  FRAME_HEADER_LENGTH,
+  KEY_ID_LENGTH,
+  NONCE_LENGTH,
+  PUBLIC_KEY_LENGTH,
+  RESPONSE_EXPORT_LABEL,
+  SESSION_EXPORT_LABEL,
+  SESSION_ID_LENGTH,
+  TAG_LENGTH,
+} from './constants.js';
 export {
   base64Decode,
   base64Encode,
