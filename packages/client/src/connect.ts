@@ -281,9 +281,15 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     const input = await joinInput(plan.prepared, info.maxInputBytes ?? limits.inputBytes);
     if (!askForSession) return attemptOneShot(ctx, attested, plan, input, false);
     const pending = attemptOneShot(ctx, attested, plan, input, true);
-    opening = pending.finally(() => {
-      opening = undefined;
-    });
+    // Only a marker for concurrent calls (they go one-shot meanwhile); its failure is this call's.
+    opening = pending.then(
+      () => {
+        opening = undefined;
+      },
+      () => {
+        opening = undefined;
+      },
+    );
     const outcome = await pending;
     adopt(outcome, attested, true);
     return outcome;
