@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { encodeSimulatedReportBody, simulatedMeasurement } from '@blindbox/attestation/internal';
 import { hexEncode as toHex } from '@blindbox/bytes';
 import type { SimulatorMessage } from '../providers/simulated-ipc-provider.js';
@@ -61,6 +61,13 @@ export interface SimulatedEnclave {
   stop(): Promise<void>;
 }
 
+/**
+ * Where the started process finds the signed release it offers: a read-only copy, outside the
+ * measured files (the release is a claim clients check, not code). runc bind-mounts it; chroot and
+ * host-node get a copy in the rootfs.
+ */
+const RELEASE_PATH = '/run/blindbox/release.sigstore.json';
+
 const unavailable = (message: string) => new RuntimeError('RUNTIME_SIMULATOR_UNAVAILABLE', message);
 
 /**
@@ -83,11 +90,21 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
   let containerId: string | undefined;
   try {
     const rootfs = unpackRootfs(bundle, image);
+    const release = options.releaseFile
+      ? placeRelease(bundle, rootfs, options.releaseFile, isolation)
+      : undefined;
     const env = enclaveEnv(image, options);
+    if (release && isolation === 'host-node') env.BLINDBOX_RELEASE_FILE = release;
     const stdio = options.stdio ?? 'inherit';
     if (isolation === 'runc') {
       containerId = `blindbox-${randomBytes(6).toString('hex')}`;
-      writeRuncConfig(bundle, image, entrypoint, env);
+      writeRuncConfig(
+        bundle,
+        image,
+        entrypoint,
+        env,
+        release ? [{ source: release, destination: RELEASE_PATH }] : [],
+      );
       child = spawn(
         runcPath() ?? 'runc',
         ['--root', join(bundle, 'state'), 'run', '--preserve-fds', '1', '--bundle', bundle, containerId],
@@ -176,6 +193,16 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
   };
 }
 
+/** Copies the release file into the bundle (runc: bind-mounted) or the rootfs; returns the host path. */
+function placeRelease(bundle: string, rootfs: string, releaseFile: string, isolation: string): string {
+  const bytes = readFileSync(releaseFile);
+  const target =
+    isolation === 'runc' ? join(bundle, 'release.sigstore.json') : join(rootfs, RELEASE_PATH.slice(1));
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, bytes, { mode: 0o444 });
+  return target;
+}
+
 function envIsolation(): Isolation {
   const v = process.env.BLINDBOX_ISOLATION;
   if (v === undefined || v === '') return 'auto';
@@ -226,7 +253,7 @@ function enclaveEnv(image: LoadedImage, options: SimulatedEnclaveOptions): Recor
     BLINDBOX_TEE: 'simulated',
     BLINDBOX_PORT: String(options.port ?? 8080),
     BLINDBOX_HOST: options.host ?? '127.0.0.1',
-    ...(options.releaseFile ? { BLINDBOX_RELEASE_FILE: options.releaseFile } : {}),
+    ...(options.releaseFile ? { BLINDBOX_RELEASE_FILE: RELEASE_PATH } : {}),
   };
 }
 

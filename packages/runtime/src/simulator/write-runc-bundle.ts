@@ -36,6 +36,8 @@ export function writeRuncConfig(
   image: LoadedImage,
   entrypoint: CheckedEntrypoint,
   env: Record<string, string>,
+  /** Read-only files to bind into the container (the signed release): never code. */
+  binds: { source: string; destination: string }[] = [],
 ): void {
   const hostUid = process.getuid?.() ?? 0;
   const hostGid = process.getgid?.() ?? 0;
@@ -85,6 +87,12 @@ export function writeRuncConfig(
         source: 'tmpfs',
         options: ['nosuid', 'nodev', 'mode=1777', 'size=65536k'],
       },
+      ...binds.map((b) => ({
+        destination: b.destination,
+        type: 'bind',
+        source: b.source,
+        options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      })),
     ],
     linux: {
       ...(rootless
