@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyAbortedError, BodyStalledError, BodyTooLargeError } from './read-body.js';
+import { BodyAbortedError, BodyStalledError, BodyTooLargeError, idleTimer } from './read-body.js';
 
 /** Options of {@link bodyChunks}. */
 export interface BodyChunksOptions {
@@ -29,7 +29,15 @@ export async function* bodyChunks(
     wake?.();
     wake = undefined;
   };
+  const idle = idleTimer(options.idleTimeoutMs, () => {
+    // Only while waiting for the client: a consumer working on a chunk is not the client stalling.
+    if (wake === undefined) return false;
+    failure ??= new BodyStalledError('request body stalled');
+    notify();
+    return true;
+  });
   const onData = (chunk: Buffer) => {
+    idle.touch();
     queue.push(chunk);
     req.pause();
     notify();
@@ -62,29 +70,21 @@ export async function* bodyChunks(
       }
       if (failure) throw failure;
       if (ended) return;
-      await waitFor(options.idleTimeoutMs, (resolve) => {
+      // While the consumer works on a chunk the body is paused: that is not the client stalling.
+      idle.touch();
+      await new Promise<void>((resolve) => {
         wake = resolve;
         req.resume();
       });
     }
   } finally {
+    idle.stop();
     req.off('data', onData);
     req.off('end', onEnd);
     req.off('error', onError);
     req.off('close', onClose);
     req.pause();
   }
-}
-
-/** Waits until `arm`'s resolve is called, or throws BodyStalledError after `ms`. */
-function waitFor(ms: number, arm: (resolve: () => void) => void): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new BodyStalledError('request body stalled')), ms);
-    arm(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** `first`, then the rest of `rest`. */

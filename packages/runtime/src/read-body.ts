@@ -56,14 +56,17 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     const fixed = declared === undefined ? undefined : new Uint8Array(declared);
     const chunks: Uint8Array[] = [];
     let size = 0;
-    let timer: NodeJS.Timeout | undefined;
+    let idle: IdleTimer | undefined;
     const arm = () => {
       if (options.idleTimeoutMs === undefined) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => fail(new BodyStalledError('request body stalled')), options.idleTimeoutMs);
+      idle ??= idleTimer(options.idleTimeoutMs, () => {
+        fail(new BodyStalledError('request body stalled'));
+        return true;
+      });
+      idle.touch();
     };
     const cleanup = () => {
-      clearTimeout(timer);
+      idle?.stop();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -110,4 +113,42 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     req.on('close', onClose);
     arm();
   });
+}
+
+/** An inactivity timer: {@link IdleTimer.touch} on every byte; fires once `ms` pass without one. */
+export interface IdleTimer {
+  touch(): void;
+  stop(): void;
+}
+
+/**
+ * An inactivity timer that does not fire merely because the event loop was busy: timers run before
+ * pending socket reads, so after a long handler or GC pause a plain setTimeout would call a body
+ * stalled whose bytes were waiting to be read. On expiry it looks again after the poll phase
+ * (setImmediate), when those bytes have been delivered and have touched the timer. `onIdle` may
+ * return false to keep waiting.
+ */
+export function idleTimer(ms: number, onIdle: () => boolean | undefined): IdleTimer {
+  let last = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const check = () => {
+    setImmediate(() => {
+      if (stopped) return;
+      const quiet = performance.now() - last;
+      // onIdle returns false when the quiet was not the client's fault (we were not reading).
+      if (quiet >= ms && onIdle() !== false) return;
+      timer = setTimeout(check, quiet >= ms ? ms : ms - quiet);
+    });
+  };
+  timer = setTimeout(check, ms);
+  return {
+    touch: () => {
+      last = performance.now();
+    },
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

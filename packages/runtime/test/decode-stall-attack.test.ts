@@ -103,7 +103,7 @@ describe('a sealed call whose input is 30 million empty maps', () => {
     // Before: about 60 s per body with the loop blocked throughout. What remains is copying and
     // authenticating 28.6 MiB of ciphertext (tens of ms on an idle machine); the bound is loose
     // because CI machines run other work on the same cores, which delays the loop too.
-    expect(maxMs).toBeLessThan(1_000);
+    expect(maxMs).toBeLessThan(2_000);
     expect(elapsed).toBeLessThan(10_000);
   });
 });
