@@ -67,6 +67,7 @@ export {
   type ReleaseStatement,
   type ReleaseSubject,
 } from './release-statement.js';
+export { REFUSAL_PREFIX_LENGTH, refuseRequest } from './refuse-request.js';
 export { ReplayCache, type ReplayCacheOptions, type ReplayVerdict } from './replay/replay-cache.js';
 export { ReplayWindow } from './replay/replay-window.js';
 export { type SealedRequest, type SealTarget, sealRequest } from './seal-request.js';

@@ -6,7 +6,8 @@ import { encodeCbor } from './cbor.js';
 import { openRequest } from './open-request.js';
 import { ProtocolError } from './protocol-error.js';
 import { encodeRequestHeader, requestInfo } from './request-header.js';
-import { deriveServerKey } from './server-key.js';
+import { sealRequest } from './seal-request.js';
+import { deriveServerKey, generateServerKey } from './server-key.js';
 
 const key = await deriveServerKey(new Uint8Array(32).fill(3));
 const keys = (keyId: Uint8Array) => (keyId.every((b, i) => b === key.keyId[i]) ? key : undefined);
@@ -94,5 +95,23 @@ describe('openRequest on hostile input', () => {
     const body = await sealRaw(encodeCbor({ endpoint: 'e', requestId: 'r', sentAt: 0, future: true }));
     const opened = await openRequest(keys, body);
     expect(opened.request).toEqual({ endpoint: 'e', input: undefined, requestId: 'r', sentAt: 0 });
+  });
+});
+
+describe('refuseRequest (authenticated NOT_RUN_BUSY from the header and enc alone)', () => {
+  it('seals a refusal the client opens as NOT_RUN_BUSY, from the first 47 bytes', async () => {
+    const { refuseRequest, REFUSAL_PREFIX_LENGTH } = await import('./refuse-request.js');
+    const key = await generateServerKey();
+    const sealed = await sealRequest(key, { endpoint: 'e', input: new Uint8Array(1000), requestId: '', sentAt: 1 });
+    const refusal = await refuseRequest(() => key, sealed.body.subarray(0, REFUSAL_PREFIX_LENGTH));
+    expect(refusal.enc).toEqual(sealed.body.subarray(15, 47));
+    const response = await sealed.openResponse(refusal.body);
+    expect(response).toMatchObject({ ok: false, error: { code: 'NOT_RUN_BUSY' } });
+    expect(typeof response.serverTime).toBe('number');
+    // Another request's client cannot open it: the refusal is bound to this enc.
+    const other = await sealRequest(key, { endpoint: 'e', input: 1, requestId: '', sentAt: 1 });
+    await expect(other.openResponse(refusal.body)).rejects.toMatchObject({ code: 'PROTOCOL_RESPONSE_TAMPERED' });
+    await expect(refuseRequest(() => undefined, sealed.body.subarray(0, 47))).rejects.toMatchObject({ code: 'PROTOCOL_UNKNOWN_KEY' });
+    await expect(refuseRequest(() => key, sealed.body.subarray(0, 46))).rejects.toMatchObject({ code: 'PROTOCOL_MALFORMED_REQUEST' });
   });
 });

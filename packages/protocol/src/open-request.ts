@@ -51,11 +51,14 @@ export interface OpenRequestOptions {
   cbor?: Partial<CborLimits>;
 }
 
-function checkHeader(body: Uint8Array): { header: Uint8Array; keyId: Uint8Array; suite: Suite } {
-  if (!(body instanceof Uint8Array) || body.length < MIN_REQUEST_LENGTH) {
+export function checkHeader(
+  body: Uint8Array,
+  minimum = MIN_REQUEST_LENGTH,
+): { header: Uint8Array; keyId: Uint8Array; suite: Suite } {
+  if (!(body instanceof Uint8Array) || body.length < minimum) {
     throw new ProtocolError(
       'PROTOCOL_MALFORMED_REQUEST',
-      `call body must be at least ${MIN_REQUEST_LENGTH} bytes (header, enc, AEAD tag)`,
+      `call body must be at least ${minimum} bytes (header, enc${minimum === MIN_REQUEST_LENGTH ? ', AEAD tag' : ''})`,
     );
   }
   const header = body.slice(0, REQUEST_HEADER_LENGTH);
@@ -76,6 +79,20 @@ function checkHeader(body: Uint8Array): { header: Uint8Array; keyId: Uint8Array;
   return { header, keyId, suite: suiteFor(aeadName) };
 }
 
+/** The key pair named by a header; throws `PROTOCOL_UNKNOWN_KEY` when it is not held. */
+export function heldKey(keys: (keyId: Uint8Array) => ServerKey | undefined, keyId: Uint8Array) {
+  const key = keys(keyId);
+  const pair = key === undefined ? undefined : keyPairOf(key);
+  if (key !== undefined && pair === undefined) {
+    throw new TypeError('keys() must return a ServerKey made by generateServerKey or deriveServerKey');
+  }
+  if (key === undefined || pair === undefined || !equalBytes(key.keyId, keyId)) {
+    // Distinguished before decryption, so the server can answer unknown-key and the client re-attest.
+    throw new ProtocolError('PROTOCOL_UNKNOWN_KEY', `this server holds no key ${hexEncode(keyId)}`);
+  }
+  return pair;
+}
+
 /**
  * Opens a call body. Checks, in order and before any cryptography: length, version, suite, key id;
  * then decapsulates and opens, then validates the CBOR request.
@@ -92,15 +109,7 @@ export async function openRequest(
   options: OpenRequestOptions = {},
 ): Promise<OpenedRequest> {
   const { header, keyId, suite } = checkHeader(body);
-  const key = keys(keyId);
-  const pair = key === undefined ? undefined : keyPairOf(key);
-  if (key !== undefined && pair === undefined) {
-    throw new TypeError('keys() must return a ServerKey made by generateServerKey or deriveServerKey');
-  }
-  if (key === undefined || pair === undefined || !equalBytes(key.keyId, keyId)) {
-    // Distinguished before decryption, so the server can answer unknown-key and the client re-attest.
-    throw new ProtocolError('PROTOCOL_UNKNOWN_KEY', `this server holds no key ${hexEncode(keyId)}`);
-  }
+  const pair = heldKey(keys, keyId);
   const enc = body.slice(REQUEST_HEADER_LENGTH, REQUEST_HEADER_LENGTH + ENC_LENGTH);
   let context: HpkeContext;
   let plaintext: Uint8Array;
