@@ -7,6 +7,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockArtifactService, sha256Hex, startMockArtifactService } from './mock-artifact-service.js';
 import {
   GITHUB_ISSUER,
   githubClaims,
@@ -29,6 +30,7 @@ const OUTPUTS = ['bundle-path', 'image-digest', 'log-index', 'measurements', 're
 
 let log: Awaited<ReturnType<typeof startEmbeddedLog>>;
 let mocks: MockGithubSigstore;
+let artifacts: MockArtifactService;
 let trustedRoot: Record<string, unknown>;
 let trustedRootPath: string;
 const work = join(actionDir, '.out', 'suite');
@@ -59,6 +61,7 @@ beforeAll(async () => {
   mkdirSync(work, { recursive: true });
   log = await startEmbeddedLog(join(work, 'log'));
   mocks = await startMockGithubSigstore(githubClaims(REPO, TAG_REF));
+  artifacts = await startMockArtifactService();
   trustedRoot = {
     ...(await fetchLogTrustedRoot(log.url)),
     certificateAuthorities: [
@@ -77,6 +80,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await log?.stop();
   await mocks?.close();
+  await artifacts?.close();
 });
 
 describe('the action as GitHub runs it (mock OIDC token endpoint, mock Fulcio, embedded log)', () => {
@@ -133,7 +137,7 @@ describe('the action as GitHub runs it (mock OIDC token endpoint, mock Fulcio, e
     expect(run.outputs).toEqual({});
   }, 180_000);
 
-  it('key signing (allow-untagged on a branch): the bundle verifies with sigstore-js against the pinned key', async () => {
+  it('key signing (allow-untagged on a branch, upload to a mock artifact service): the bundle verifies with sigstore-js against the pinned key', async () => {
     const app = makeApp('hello-key', '2.0.0');
     const run = await runAction(
       {
@@ -143,8 +147,14 @@ describe('the action as GitHub runs it (mock OIDC token endpoint, mock Fulcio, e
         log: log.url,
         'trusted-root': trustedRootPath,
         'allow-untagged': 'true',
+        upload: 'true',
       },
-      { GITHUB_REF: 'refs/heads/main', GITHUB_REPOSITORY: REPO },
+      {
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_REPOSITORY: REPO,
+        ACTIONS_RUNTIME_TOKEN: artifacts.runtimeToken,
+        ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+      },
     );
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
@@ -152,6 +162,19 @@ describe('the action as GitHub runs it (mock OIDC token endpoint, mock Fulcio, e
     expect(run.stdout).toContain('not a tag (allow-untagged: true)');
     expect(unmasked(run.stdout)).not.toContain(keyPem.split('\n')[1] ?? 'x');
     expect(run.stdout).toContain(`::add-mask::${keyPem.split('\n')[1]}`);
+    // the release files went to the artifact service as one zip, finalized with its hash
+    expect(artifacts.created.map((a) => a.name)).toEqual(['blindbox-release-hello-2.0.0']);
+    const zip = artifacts.blob();
+    expect(zip?.subarray(0, 4).toString('hex')).toBe('504b0304');
+    for (const file of ['release.json', 'release.sigstore.json', 'build.json'])
+      expect(zip?.includes(Buffer.from(file))).toBe(true);
+    expect(artifacts.finalized).toEqual([
+      {
+        name: 'blindbox-release-hello-2.0.0',
+        size: String(zip?.length),
+        hash: `sha256:${sha256Hex(zip ?? Buffer.alloc(0))}`,
+      },
+    ]);
     const bundle = JSON.parse(readFileSync(run.outputs['bundle-path'] ?? '', 'utf8'));
     const publicKey = createPublicKey(keyPair.privateKey);
     const trust = toTrustMaterial(TrustedRoot.fromJSON(trustedRoot), {
