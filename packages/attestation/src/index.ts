@@ -7,13 +7,6 @@
  */
 export { AttestationError, type AttestationErrorCode } from './attestation-error.js';
 export {
-  type NitroPcrIndex,
-  type NitroPcrSet,
-  type NitroPolicy,
-  type NitroVerifyOptions,
-  verifyNitroDocument,
-} from './nitro/verify-nitro-document.js';
-export {
   type CompositeEvidence,
   type CompositePolicy,
   type CompositeReport,
@@ -21,6 +14,13 @@ export {
   gpuNonceForBinding,
   verifyCompositeEvidence,
 } from './composite/verify-composite-evidence.js';
+export {
+  type NitroPcrIndex,
+  type NitroPcrSet,
+  type NitroPolicy,
+  type NitroVerifyOptions,
+  verifyNitroDocument,
+} from './nitro/verify-nitro-document.js';
 export { NVIDIA_ROOTS } from './nvidia-gpu/nvidia-roots.js';
 export {
   type GpuVerificationReport,

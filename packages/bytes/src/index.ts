@@ -4,8 +4,7 @@
  * from @noble/curves, base64 from @scure/base (all audited, no dependencies). Every decoder is strict
  * and throws {@link EncodingError}; packages turn that into their own typed error.
  */
-export { EncodingError } from './encoding-error.js';
-export { hexDecode, hexEncode } from './hex.js';
+
 export {
   base64Decode,
   base64DecodeLenient,
@@ -14,3 +13,5 @@ export {
   base64urlEncode,
 } from './base64.js';
 export { concatBytes, equalBytes, utf8Decode, utf8Encode } from './bytes.js';
+export { EncodingError } from './encoding-error.js';
+export { hexDecode, hexEncode } from './hex.js';

@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildResult } from '@blindbox/builder';
 import { connect, type SignedReleasePolicy } from '@blindbox/client';
-import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { type RunningLogServer, startLogServer } from '@blindbox/log-server';
-import { fetchLogTrustedRoot, generateKeyFile, MemoryCheckpointStore, signRelease } from '@blindbox/transparency';
+import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
+import {
+  fetchLogTrustedRoot,
+  generateKeyFile,
+  MemoryCheckpointStore,
+  signRelease,
+} from '@blindbox/transparency';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHello } from './build-hello.js';
 
