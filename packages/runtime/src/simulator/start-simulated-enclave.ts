@@ -56,6 +56,8 @@ export interface SimulatedEnclave {
   simRootPublicKey: string;
   /** How the image runs (never `auto`). */
   isolation: Exclude<Isolation, 'auto'>;
+  /** The private folder holding the unpacked rootfs the process runs on (removed by `stop`). */
+  rootfs: string;
   process: ChildProcess;
   /** SIGTERM, wait for exit, remove the extracted files. */
   stop(): Promise<void>;
@@ -88,8 +90,9 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
   const cleanup = () => rmSync(bundle, { recursive: true, force: true });
   let child: ChildProcess;
   let containerId: string | undefined;
+  let rootfs: string;
   try {
-    const rootfs = unpackRootfs(bundle, image);
+    rootfs = unpackRootfs(bundle, image);
     const release = options.releaseFile
       ? placeRelease(bundle, rootfs, options.releaseFile, isolation)
       : undefined;
@@ -180,6 +183,7 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
     imageDigest: image.manifestDigest,
     simRootPublicKey: root.publicKey,
     isolation,
+    rootfs,
     process: child,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
