@@ -99,6 +99,45 @@ results.push(
   await compare('small call: one-shot (HPKE each call) vs session (AEAD only)', ourCall, sessionCall),
 );
 
+// 3b. The same session call with a node:crypto AEAD backend installed (what a Node runtime does).
+const { createCipheriv, createDecipheriv } = await import('node:crypto');
+const nodeBackend = {
+  aes128Gcm: (k) => ({
+    seal(n, pt, aad) {
+      const c = createCipheriv('aes-128-gcm', k, n);
+      c.setAAD(aad);
+      const body = c.update(pt);
+      c.final();
+      return new Uint8Array(Buffer.concat([body, c.getAuthTag()]));
+    },
+    open(n, ct, aad) {
+      const d = createDecipheriv('aes-128-gcm', k, n);
+      d.setAAD(aad);
+      d.setAuthTag(ct.subarray(ct.length - 16));
+      const body = d.update(ct.subarray(0, ct.length - 16));
+      d.final();
+      return new Uint8Array(body);
+    },
+  }),
+};
+internal.setAeadBackend(nodeBackend);
+const sealedN = await protocol.sealRequest(server, { ...request, openSession: true });
+const openedN = await protocol.openRequest(() => server, sealedN.body);
+const clientN = sealedN.deriveSession();
+const stateN = { keys: openedN.deriveSession(), window: new protocol.ReplayWindow() };
+internal.setAeadBackend(undefined);
+let seqN = 0;
+async function sessionCallNode() {
+  const s = protocol.sealSessionRequest(clientN, seqN++, request);
+  const body = await internal.collectBytes(s.body, 1 << 20);
+  const o = await protocol.openSessionRequest(() => stateN, body);
+  const frames = await internal.collectBytes(o.sealResponse({ ok: true, output: { sum: 3 } }), 1 << 20);
+  await s.openResponse(frames);
+}
+results.push(
+  await compare('small session call: WebCrypto AES-GCM vs node:crypto backend', sessionCall, sessionCallNode),
+);
+
 // 4. AES-128-GCM per message size: WebCrypto (async) vs @noble/ciphers (sync): where the switch belongs.
 const key = new Uint8Array(16).fill(1);
 const nonce = new Uint8Array(12);

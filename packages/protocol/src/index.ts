@@ -58,6 +58,7 @@ export {
 } from './open-request.js';
 export { type EvidenceEnvelope, parseEvidenceEnvelope } from './parse-envelope.js';
 export { ProtocolError, type ProtocolErrorCode } from './protocol-error.js';
+export { REFUSAL_PREFIX_LENGTH, refuseRequest } from './refuse-request.js';
 export {
   IN_TOTO_PAYLOAD_TYPE,
   IN_TOTO_STATEMENT_V1,
@@ -67,7 +68,6 @@ export {
   type ReleaseStatement,
   type ReleaseSubject,
 } from './release-statement.js';
-export { REFUSAL_PREFIX_LENGTH, refuseRequest } from './refuse-request.js';
 export { ReplayCache, type ReplayCacheOptions, type ReplayVerdict } from './replay/replay-cache.js';
 export { ReplayWindow } from './replay/replay-window.js';
 export { type SealedRequest, type SealTarget, sealRequest } from './seal-request.js';

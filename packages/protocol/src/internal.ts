@@ -26,7 +26,14 @@ export {
   hexDecode,
   hexEncode,
 } from './encoding.js';
-export { AEAD_SIZES, type AeadKey, createAeadKey } from './hpke/aead-key.js';
+export {
+  AEAD_SIZES,
+  type AeadBackend,
+  type AeadKey,
+  type AeadOperations,
+  createAeadKey,
+  setAeadBackend,
+} from './hpke/aead-key.js';
 export {
   deriveX25519KeyPair,
   type HpkeContext,

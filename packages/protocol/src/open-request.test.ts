@@ -102,7 +102,12 @@ describe('refuseRequest (authenticated NOT_RUN_BUSY from the header and enc alon
   it('seals a refusal the client opens as NOT_RUN_BUSY, from the first 47 bytes', async () => {
     const { refuseRequest, REFUSAL_PREFIX_LENGTH } = await import('./refuse-request.js');
     const key = await generateServerKey();
-    const sealed = await sealRequest(key, { endpoint: 'e', input: new Uint8Array(1000), requestId: '', sentAt: 1 });
+    const sealed = await sealRequest(key, {
+      endpoint: 'e',
+      input: new Uint8Array(1000),
+      requestId: '',
+      sentAt: 1,
+    });
     const refusal = await refuseRequest(() => key, sealed.body.subarray(0, REFUSAL_PREFIX_LENGTH));
     expect(refusal.enc).toEqual(sealed.body.subarray(15, 47));
     const response = await sealed.openResponse(refusal.body);
@@ -110,8 +115,14 @@ describe('refuseRequest (authenticated NOT_RUN_BUSY from the header and enc alon
     expect(typeof response.serverTime).toBe('number');
     // Another request's client cannot open it: the refusal is bound to this enc.
     const other = await sealRequest(key, { endpoint: 'e', input: 1, requestId: '', sentAt: 1 });
-    await expect(other.openResponse(refusal.body)).rejects.toMatchObject({ code: 'PROTOCOL_RESPONSE_TAMPERED' });
-    await expect(refuseRequest(() => undefined, sealed.body.subarray(0, 47))).rejects.toMatchObject({ code: 'PROTOCOL_UNKNOWN_KEY' });
-    await expect(refuseRequest(() => key, sealed.body.subarray(0, 46))).rejects.toMatchObject({ code: 'PROTOCOL_MALFORMED_REQUEST' });
+    await expect(other.openResponse(refusal.body)).rejects.toMatchObject({
+      code: 'PROTOCOL_RESPONSE_TAMPERED',
+    });
+    await expect(refuseRequest(() => undefined, sealed.body.subarray(0, 47))).rejects.toMatchObject({
+      code: 'PROTOCOL_UNKNOWN_KEY',
+    });
+    await expect(refuseRequest(() => key, sealed.body.subarray(0, 46))).rejects.toMatchObject({
+      code: 'PROTOCOL_MALFORMED_REQUEST',
+    });
   });
 });
