@@ -125,6 +125,14 @@ describe('the action as GitHub runs it (mock OIDC token endpoint, mock Fulcio, e
     expect(run.summary).toContain(SAN);
   }, 180_000);
 
+  it('re-running the same release (same version, same image digest) is accepted and logged again', async () => {
+    const first = JSON.parse(readFileSync(join(keylessApp, '.blindbox', 'build', 'build.json'), 'utf8'));
+    const run = await runAction(keylessInputs(keylessApp), githubEnv());
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs['image-digest']).toBe(first.imageDigest);
+  }, 180_000);
+
   it('refuses to republish 1.0.0 with another image digest, and sets no output', async () => {
     const src = join(keylessApp, 'src', 'hello.ts');
     writeFileSync(src, readFileSync(src, 'utf8').replace("'Hello'", "'Hi'"));
@@ -242,6 +250,40 @@ describe('the action refuses, with one setFailed message and no output', () => {
       /^ACTION_VERIFICATION_FAILED: the bundle the log returned does not verify against the pinned trusted root \(TRANSPARENCY_UNTRUSTED_CERTIFICATE\)/,
     );
     expect(existsSync(join(app, '.blindbox', 'build', 'release.sigstore.json'))).toBe(false);
+  }, 180_000);
+
+  it('a certificate naming another workflow than GITHUB_WORKFLOW_REF (fails closed: reusable workflows are not supported yet)', async () => {
+    // the token (and so the certificate) names acme/shared's workflow; GITHUB_WORKFLOW_REF names acme/hello's
+    const other = await startMockGithubSigstore(githubClaims('acme/shared', TAG_REF));
+    try {
+      const root = join(work, 'trusted-root-other-ca.json');
+      writeFileSync(
+        root,
+        JSON.stringify({
+          ...trustedRoot,
+          certificateAuthorities: [
+            {
+              subject: { organization: 'mock', commonName: 'mock-fulcio' },
+              uri: other.fulcioUrl,
+              certChain: { certificates: [{ rawBytes: other.caDerBase64 }] },
+              validFor: { start: '2000-01-01T00:00:00Z' },
+            },
+          ],
+        }),
+      );
+      const app = makeApp('hello-other-workflow', '4.0.0');
+      await refused(
+        { ...keylessInputs(app), 'trusted-root': root, 'fulcio-url': other.fulcioUrl },
+        {
+          ...githubEnv(),
+          ACTIONS_ID_TOKEN_REQUEST_URL: other.tokenUrl,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: other.requestToken,
+        },
+        /^ACTION_VERIFICATION_FAILED: .*\(TRANSPARENCY_WRONG_IDENTITY\)/,
+      );
+    } finally {
+      await other.close();
+    }
   }, 180_000);
 
   it('an unreachable log', async () => {
