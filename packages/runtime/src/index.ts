@@ -14,6 +14,7 @@ export {
 } from './providers/sev-snp-guest-device-provider.js';
 export { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
 export { type TdxConfigfsOptions, TdxConfigfsProvider } from './providers/tdx-configfs-provider.js';
+export { type PcsCollateralSourceOptions, pcsCollateralSource } from './providers/tdx-pcs-collateral.js';
 export { type RunEnclaveOptions, runEnclave } from './run-enclave.js';
 export { RuntimeError, type RuntimeErrorCode } from './runtime-error.js';
 export { type ValidationIssue, validateValue } from './validate-value.js';

@@ -6,6 +6,7 @@ import type { AttestationProvider } from './providers/attestation-provider.js';
 import { SevSnpConfigfsProvider } from './providers/sev-snp-configfs-provider.js';
 import { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
 import { TdxConfigfsProvider } from './providers/tdx-configfs-provider.js';
+import { pcsCollateralSource } from './providers/tdx-pcs-collateral.js';
 import { RuntimeError } from './runtime-error.js';
 
 /** What the generated enclave entry passes in. */
@@ -21,8 +22,11 @@ export interface RunEnclaveOptions {
 /**
  * The enclave's main: picks the attestation provider, starts the server, stops gracefully on
  * SIGTERM/SIGINT. Settings come from the environment because the image is fixed and measured:
- * `BLINDBOX_TEE` (simulated | sev-snp | nitro; default: simulated under `blindbox serve`, sev-snp when
- * configfs-tsm exists), `BLINDBOX_CONFIGFS_TSM` (default /sys/kernel/config/tsm/report),
+ * `BLINDBOX_TEE` (simulated | sev-snp | tdx | nitro; default: simulated under `blindbox serve`, tdx
+ * when /dev/tdx_guest and configfs-tsm exist, sev-snp when configfs-tsm exists), `BLINDBOX_CONFIGFS_TSM`
+ * (default /sys/kernel/config/tsm/report), `BLINDBOX_TDX_PCCS_URL` (TDX: a PCS/PCCS to fetch Intel's
+ * collateral from for the envelope; unmeasured but harmless: the collateral is Intel-signed and the
+ * client checks it; default none),
  * `BLINDBOX_PORT` or `PORT` (default 8080), `BLINDBOX_HOST` (default 0.0.0.0),
  * `BLINDBOX_RELEASE_FILE` (the signed release bundle to serve; not trusted by clients, only offered),
  * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_CORS_ORIGINS` (web origins allowed to call
@@ -126,7 +130,12 @@ function selectProvider(tee: string, env: Record<string, string | undefined>): A
           `BLINDBOX_TEE=tdx but ${root} does not exist: this is not a TDX guest with configfs-tsm (Linux ≥ 6.7)`,
         );
       }
-      return new TdxConfigfsProvider({ root });
+      // Intel's collateral rides in the envelope when a PCS/PCCS is named (it is signed by Intel).
+      const pccs = env.BLINDBOX_TDX_PCCS_URL;
+      return new TdxConfigfsProvider({
+        root,
+        ...(pccs ? { collateral: pcsCollateralSource({ baseUrl: pccs }) } : {}),
+      });
     }
     case 'nitro':
       // /dev/nsm needs an ioctl, which Node cannot issue without a native addon (docs/attestation.md).
