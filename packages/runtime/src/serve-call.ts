@@ -87,8 +87,11 @@ export async function serveCall(ctx: CallContext, req: IncomingMessage, res: Ser
   let declared: number | undefined;
   try {
     declared = declaredLength(req, ctx.limits.maxStreamBodyBytes);
-    // A one-shot body is held whole; a session message one chunk at a time.
-    const held = declared === undefined ? STREAM_HOLD_BYTES : Math.min(declared, STREAM_HOLD_BYTES);
+    // A one-shot body is held whole (charged in full once it is known to be one); a session message
+    // one chunk at a time. Never more up front than a one-shot body may have: a body over that
+    // limit must get its 413, not a 503 from a budget sized for the limit.
+    const hold = Math.min(STREAM_HOLD_BYTES, ctx.limits.maxBodyBytes);
+    const held = declared === undefined ? hold : Math.min(declared, hold);
     charge = ctx.budget.charge(ctx.guard.clientOf(req), held);
     chunks = bodyChunks(req, {
       limit: ctx.limits.maxStreamBodyBytes,
@@ -191,7 +194,7 @@ async function collectOneShot(
 ): Promise<Uint8Array> {
   // The body is held whole: charge it (the stream hold was charged up front).
   if (declared !== undefined) {
-    charge.grow(Math.max(0, declared - STREAM_HOLD_BYTES));
+    charge.grow(Math.max(0, declared - Math.min(STREAM_HOLD_BYTES, limit)));
     // One buffer of the declared size, each chunk copied in as it arrives: held once, not twice.
     const body = new Uint8Array(declared);
     let size = 0;
