@@ -141,6 +141,12 @@ describe('TDX collateral parsers', () => {
     const e = thrown(() => requireNotRevoked(crl, revoked, 'tdx.crl.pck.pck', new CheckList()));
     expect(e.code).toBe('ATTESTATION_CERT_REVOKED');
     expect(parseCrl(crlBytes(vector('tdx/spr/rootcrl.der'))).revoked.size).toBe(0);
+    // The same CRL as hex text (a PCCS's storage form), base64 and PEM: the same DER.
+    const der = vector('tdx/spr/rootcrl.der');
+    const b64 = Buffer.from(der).toString('base64');
+    expect(crlBytes(Buffer.from(der).toString('hex'))).toEqual(der);
+    expect(crlBytes(b64)).toEqual(der);
+    expect(crlBytes(`-----BEGIN X509 CRL-----\n${b64}\n-----END X509 CRL-----\n`)).toEqual(der);
   });
 });
 

@@ -1,4 +1,4 @@
-import { base64DecodeLenient, equalBytes, hexEncode } from '@blindbox/bytes';
+import { base64DecodeLenient, equalBytes, hexDecode, hexEncode } from '@blindbox/bytes';
 import { AttestationError } from '../attestation-error.js';
 import {
   DER,
@@ -124,12 +124,15 @@ export function parseCrl(der: Uint8Array): Crl {
   };
 }
 
-/** A CRL given as DER bytes, PEM (`X509 CRL`) or base64 DER text, as DER. */
+/** A CRL given as DER bytes, PEM (`X509 CRL`), hex DER text (as a PCCS stores it) or base64 DER text, as DER. */
 export function crlBytes(input: string | Uint8Array): Uint8Array {
   if (input instanceof Uint8Array) {
     if (input[0] === 0x30) return input;
     return crlBytes(new TextDecoder().decode(input));
   }
+  // DER starts with a SEQUENCE (0x30): as hex "30…"; as base64 it starts with "M", never hex.
+  const trimmed = input.trim();
+  if (/^30(?:[0-9a-fA-F]{2})+$/.test(trimmed)) return hexDecode(trimmed);
   const begin = input.indexOf('-----BEGIN X509 CRL-----');
   if (begin >= 0) {
     const end = input.indexOf('-----END X509 CRL-----', begin);
