@@ -3,8 +3,9 @@
 // TCB Signing key, PCK certificates with SGX Extensions, CRLs, signed TCB info and QE identity, and
 // DCAP v4 quotes signed by a test attestation key. Tests using it pin the test root with vi.mock and
 // say "mock" in their names.
+
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { concatBytes, hexEncode, utf8Encode } from '@blindbox/bytes';
-import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalPem } from '../src/tdx/decode-pck-chain.js';
 import type { TdxCollateral } from '../src/tdx/tdx-options.js';
@@ -74,13 +75,25 @@ const ext = (id: string, value: Uint8Array, critical = false) =>
   seq(oid(id), ...(critical ? [bool()] : []), octets(value));
 
 export interface Key {
-  secret: Uint8Array;
+  secret: KeyObject;
   /** Uncompressed point 0x04 ‖ x ‖ y. */
   public: Uint8Array;
 }
 export function newKey(): Key {
-  const secret = p256.utils.randomSecretKey();
-  return { secret, public: p256.getPublicKey(secret, false) };
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const coordinate = (c: string | undefined) => new Uint8Array(Buffer.from(c ?? '', 'base64url'));
+  return {
+    secret: privateKey,
+    public: concatBytes(new Uint8Array([4]), coordinate(jwk.x), coordinate(jwk.y)),
+  };
+}
+
+/** ECDSA P-256 / SHA-256: DER (X.509, CRLs) or r ‖ s (quotes, QE reports, PCS JSON). */
+function ecdsa(data: Uint8Array, key: Key, format: 'der' | 'raw' = 'raw'): Uint8Array {
+  return new Uint8Array(
+    sign('sha256', data, { key: key.secret, dsaEncoding: format === 'der' ? 'der' : 'ieee-p1363' }),
+  );
 }
 
 export interface MockCert {
@@ -124,7 +137,7 @@ export function issue(options: {
     seq(seq(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.7')), bits(key.public)),
     explicit(3, seq(...exts)),
   );
-  const signature = p256.sign(tbs, signer.secret, { format: 'der' });
+  const signature = ecdsa(tbs, signer, 'der');
   return { der: seq(tbs, ECDSA_SHA256, bits(signature)), key, subject: options.subject, serial };
 }
 
@@ -144,7 +157,7 @@ export function crl(
     ...(revoked.length > 0 ? [seq(...revoked)] : []),
     explicit(0, seq(ext('2.5.29.20', int(1)))),
   );
-  return seq(tbs, ECDSA_SHA256, bits(p256.sign(tbs, issuer.key.secret, { format: 'der' })));
+  return seq(tbs, ECDSA_SHA256, bits(ecdsa(tbs, issuer.key, 'der')));
 }
 
 const SGX = '1.2.840.113741.1.13.1';
@@ -224,7 +237,7 @@ export function buildQuote(pck: MockCert, pemChain: string, f: QuoteFields = {})
   );
   const attestation = newKey();
   const signed = concatBytes(header, body);
-  const signature = p256.sign(signed, attestation.secret);
+  const signature = ecdsa(signed, attestation);
   const attKey = attestation.public.subarray(1);
   const auth = Uint8Array.from({ length: 32 }, (_, i) => i);
   const qe = new Uint8Array(384);
@@ -236,7 +249,7 @@ export function buildQuote(pck: MockCert, pemChain: string, f: QuoteFields = {})
   const binding = sha256(concatBytes(attKey, auth));
   if (f.unbindAttestationKey) binding[0]! ^= 1;
   qe.set(binding, 320);
-  const qeSig = p256.sign(qe, pck.key.secret);
+  const qeSig = ecdsa(qe, pck.key);
   const pem = utf8Encode(pemChain);
   const outer = concatBytes(qe, qeSig, u16(auth.length), auth, u16(5), u32(pem.length), pem);
   const sigData = concatBytes(signature, attKey, u16(6), u32(outer.length), outer);
@@ -247,7 +260,7 @@ export function buildQuote(pck: MockCert, pemChain: string, f: QuoteFields = {})
 
 function signedJson(member: string, value: unknown, signer: MockCert): string {
   const text = JSON.stringify(value);
-  return `{"${member}":${text},"signature":"${hexEncode(p256.sign(utf8Encode(text), signer.key.secret))}"}`;
+  return `{"${member}":${text},"signature":"${hexEncode(ecdsa(utf8Encode(text), signer.key))}"}`;
 }
 
 export interface TcbLevelSpec {
