@@ -17,4 +17,5 @@ export { type TdxConfigfsOptions, TdxConfigfsProvider } from './providers/tdx-co
 export { type PcsCollateralSourceOptions, pcsCollateralSource } from './providers/tdx-pcs-collateral.js';
 export { type RunEnclaveOptions, runEnclave } from './run-enclave.js';
 export { RuntimeError, type RuntimeErrorCode } from './runtime-error.js';
+export { resolveLimits, type ServerLimits } from './server-limits.js';
 export { type ValidationIssue, validateValue } from './validate-value.js';
