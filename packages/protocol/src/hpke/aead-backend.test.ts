@@ -45,14 +45,36 @@ const counting: AeadBackend = {
 afterEach(() => setAeadBackend(undefined));
 
 describe('an installed AEAD backend', () => {
+  it('defaults to node:crypto on Node, and WebCrypto/noble agree with it on both AEADs', async () => {
+    const { detectNodeAeadBackend } = await import('./node-aead-backend.js');
+    const node = detectNodeAeadBackend();
+    expect(node?.aes128Gcm).toBeTypeOf('function');
+    for (const [name, size] of [
+      ['aes-128-gcm', 16],
+      ['chacha20-poly1305', 32],
+    ] as const) {
+      const raw = new Uint8Array(size).fill(5);
+      const nonce = new Uint8Array(12).fill(1);
+      const aad = new Uint8Array([1, 2, 3]);
+      const data = new Uint8Array(3000).map((_, i) => i);
+      setAeadBackend(undefined);
+      const viaNode = await createAeadKey(name, raw).seal(nonce, data, aad);
+      setAeadBackend(null);
+      const portable = createAeadKey(name, raw);
+      expect(await portable.seal(nonce, data, aad)).toEqual(viaNode);
+      expect(await portable.open(nonce, viaNode, aad)).toEqual(data);
+    }
+  });
+
   it('is used for AES-128-GCM and interoperates with the built-in WebCrypto path', async () => {
     const key = await deriveServerKey(new Uint8Array(32).fill(9));
+    setAeadBackend(null); // WebCrypto
     const sealedPlain = await sealRequest(key, { endpoint: 'e', input: 1, requestId: '', sentAt: 1 });
     setAeadBackend(counting);
     const opened = await openRequest(() => key, sealedPlain.body);
     const response = await opened.sealResponse({ ok: true, output: 2 });
     expect(calls).toBeGreaterThanOrEqual(2);
-    setAeadBackend(undefined);
+    setAeadBackend(null);
     expect(await sealedPlain.openResponse(response)).toEqual({ ok: true, output: 2 });
   });
 

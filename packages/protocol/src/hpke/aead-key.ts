@@ -1,4 +1,5 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { detectNodeAeadBackend } from './node-aead-backend.js';
 
 /** The AEADs of the protocol (RFC 9180 §7.3 ids 0x0001 and 0x0003). */
 export type AeadName = 'aes-128-gcm' | 'chacha20-poly1305';
@@ -27,9 +28,9 @@ export interface AeadKey {
 }
 
 /**
- * A faster AEAD implementation a platform may supply (a Node server: `node:crypto`, 7-20x faster
- * than Node's WebCrypto for small messages, and synchronous). Isomorphic code cannot import it,
- * so a Node-only caller installs it once with {@link setAeadBackend}. Each function gets the raw key
+ * A faster AEAD implementation a platform supplies (on Node: `node:crypto`, 7-20x faster than
+ * Node's WebCrypto for small messages, and synchronous), used by default where detected; another
+ * one can be installed with {@link setAeadBackend}. Each function gets the raw key
  * and returns sealers/openers; `open` must throw when the tag does not verify.
  */
 export interface AeadBackend {
@@ -43,11 +44,14 @@ export interface AeadOperations {
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
-let backend: AeadBackend | undefined;
+let backend: AeadBackend | undefined = detectNodeAeadBackend();
 
-/** Installs (or, with undefined, removes) a platform AEAD for every key created afterwards. */
-export function setAeadBackend(next: AeadBackend | undefined): void {
-  backend = next;
+/**
+ * Installs a platform AEAD for every key created afterwards; `undefined` restores the default
+ * (node:crypto on Node, found by {@link detectNodeAeadBackend}), `null` forces WebCrypto/noble.
+ */
+export function setAeadBackend(next: AeadBackend | null | undefined): void {
+  backend = next === undefined ? detectNodeAeadBackend() : (next ?? undefined);
 }
 
 function fromBackend(name: AeadName, key: Uint8Array): AeadKey | undefined {

@@ -1,7 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hexDecode, hexEncode } from '../encoding.js';
 import { deriveX25519KeyPair, setupBaseRecipient, setupBaseSender } from './hpke-base.js';
-import { forceX25519Fallback, generateX25519, hasNativeX25519, x25519SharedSecret } from './x25519.js';
+import {
+  forceX25519Fallback,
+  generateX25519,
+  hasNativeX25519,
+  useNodeX25519,
+  x25519SharedSecret,
+} from './x25519.js';
 
 // RFC 9180 Appendix A.1.1 (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, mode_base).
 const A1 = {
@@ -18,12 +24,18 @@ const A1 = {
   exported32: '3853fe2b4035195a573ffc53856e77058e15d9ea064de3e59f4961d0095250ee',
 };
 
-afterEach(() => forceX25519Fallback(undefined));
+afterEach(() => {
+  forceX25519Fallback(undefined);
+  useNodeX25519(true);
+});
 
 describe.each([
-  ['WebCrypto', false],
-  ['pure-JS fallback', true],
-])('X25519 and HPKE base mode on %s', (_name, fallback) => {
+  ['node:crypto', false, true],
+  ['WebCrypto', false, false],
+  ['pure-JS fallback', true, false],
+])('X25519 and HPKE base mode on %s', (_name, fallback, node) => {
+  beforeEach(() => useNodeX25519(node));
+
   it('reproduces RFC 9180 Appendix A.1.1 (keys, nonce, first ciphertext, export)', async () => {
     forceX25519Fallback(fallback);
     expect(await hasNativeX25519()).toBe(!fallback);

@@ -1,4 +1,4 @@
-import { base64urlDecode } from '@blindbox/bytes';
+import { base64urlDecode, base64urlEncode } from '@blindbox/bytes';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 
 /**
@@ -7,8 +7,51 @@ import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
  * (older browsers) the pure-JS @noble/curves implementation takes over, found once per process.
  */
 export interface X25519PrivateKey {
-  /** WebCrypto key, or the raw scalar on the fallback path. Never serialised by this module. */
-  readonly handle: CryptoKey | Uint8Array;
+  /** WebCrypto key, a node:crypto KeyObject, or the raw scalar on the fallback path. Never serialised by this module. */
+  readonly handle: CryptoKey | Uint8Array | NodeKey;
+}
+
+/** A node:crypto KeyObject, wrapped so it is never mistaken for the other kinds. */
+interface NodeKey {
+  readonly node: unknown;
+}
+
+/** The node:crypto members used (structural: "types": [] keeps Node's types out of src). */
+interface NodeCryptoX25519 {
+  generateKeyPairSync(type: 'x25519'): { publicKey: NodeKeyObject; privateKey: unknown };
+  createPrivateKey(input: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): unknown;
+  createPublicKey(input: unknown): NodeKeyObject;
+  diffieHellman(input: { privateKey: unknown; publicKey: unknown }): Uint8Array;
+}
+interface NodeKeyObject {
+  export(options: { format: 'jwk' }): { x?: string };
+}
+
+/**
+ * node:crypto's X25519 on Node (synchronous, and much cheaper than Node's WebCrypto per call),
+ * reached through `process.getBuiltinModule` so that no import statement reaches a browser bundle.
+ */
+function detectNodeX25519(): NodeCryptoX25519 | undefined {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule;
+  if (typeof get !== 'function') return undefined;
+  try {
+    const c = get('node:crypto') as NodeCryptoX25519 | undefined;
+    return typeof c?.diffieHellman === 'function' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let nodeX25519: NodeCryptoX25519 | undefined = detectNodeX25519();
+
+/** For tests: use node:crypto where available (true, the default) or WebCrypto (false). */
+export function useNodeX25519(enabled: boolean): void {
+  nodeX25519 = enabled ? detectNodeX25519() : undefined;
+}
+
+function nodePublic(node: NodeCryptoX25519, raw: Uint8Array): unknown {
+  return node.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: base64urlEncode(raw) }, format: 'jwk' });
 }
 
 /** A key pair: raw 32-byte public key and an opaque private key. */
@@ -34,13 +77,25 @@ export function hasNativeX25519(): Promise<boolean> {
   return native;
 }
 
+let forced = false;
+const forcedFallback = async (): Promise<boolean> => forced;
+
 /** For tests: force the pure-JS path (true) or re-probe (undefined). */
 export function forceX25519Fallback(fallback: boolean | undefined): void {
+  forced = fallback === true;
   native = fallback === undefined ? undefined : Promise.resolve(!fallback);
 }
 
 /** A fresh key pair from the platform's CSPRNG. */
 export async function generateX25519(): Promise<X25519KeyPair> {
+  const node = nodeX25519;
+  if (node !== undefined && !(await forcedFallback())) {
+    const pair = node.generateKeyPairSync('x25519');
+    return {
+      publicKey: base64urlDecode(pair.publicKey.export({ format: 'jwk' }).x ?? ''),
+      privateKey: { handle: { node: pair.privateKey } },
+    };
+  }
   if (!(await hasNativeX25519())) return fromScalar(crypto.getRandomValues(new Uint8Array(32)));
   const pair = (await crypto.subtle.generateKey(ALG, false, ['deriveBits'])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
@@ -54,6 +109,13 @@ export async function x25519FromScalar(scalar: Uint8Array): Promise<X25519KeyPai
   const pkcs8 = new Uint8Array(48);
   pkcs8.set(PKCS8_PREFIX);
   pkcs8.set(scalar, 16);
+  const node = nodeX25519;
+  if (node !== undefined) {
+    const privateKey = node.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    pkcs8.fill(0);
+    const x = node.createPublicKey(privateKey).export({ format: 'jwk' }).x ?? '';
+    return { publicKey: base64urlDecode(x), privateKey: { handle: { node: privateKey } } };
+  }
   // extractable only to read the public key back (as JWK "x"); the handle is never exported after.
   const key = await crypto.subtle.importKey('pkcs8', pkcs8, ALG, true, ['deriveBits']);
   pkcs8.fill(0);
@@ -90,12 +152,17 @@ export async function x25519SharedSecret(
 ): Promise<Uint8Array> {
   if (peer.length !== 32) throw new RangeError('an X25519 public key is 32 bytes');
   let out: Uint8Array;
-  if (privateKey.handle instanceof Uint8Array) {
-    out = nobleX25519.getSharedSecret(privateKey.handle, peer);
+  const { handle } = privateKey;
+  if (handle instanceof Uint8Array) {
+    out = nobleX25519.getSharedSecret(handle, peer);
+  } else if ('node' in handle) {
+    const node = detectNodeX25519();
+    if (node === undefined) throw new TypeError('a node:crypto key outside Node');
+    out = new Uint8Array(node.diffieHellman({ privateKey: handle.node, publicKey: nodePublic(node, peer) }));
   } else {
     const pub = await importPublic(peer);
     out = new Uint8Array(
-      await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, privateKey.handle, 256),
+      await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, handle as CryptoKey, 256),
     );
   }
   let acc = 0;
