@@ -148,7 +148,11 @@ async function sessionCallNode() {
   await s.openResponse(frames);
 }
 results.push(
-  await compare('small session call: WebCrypto AES-GCM vs node:crypto backend', sessionCallWebCrypto, sessionCallNode),
+  await compare(
+    'small session call: WebCrypto AES-GCM vs node:crypto backend',
+    sessionCallWebCrypto,
+    sessionCallNode,
+  ),
 );
 
 // 4. AES-128-GCM per message size: WebCrypto (async) vs @noble/ciphers (sync), for browsers (no node:crypto there).
