@@ -17,11 +17,10 @@ import { loopback, readAll } from './support/loopback.js';
 import { base, simulatedProvider } from './support/sim-enclave.js';
 
 /*
- * A v1-only server made of @blindbox/protocol functions. Over its budget it refuses with proof (a
- * sealed NOT_RUN_BUSY made from the header and
- * enc alone): the client resends with backoff, a bounded number of times, and the handler runs once.
- * It ignores openSession, so the client stays in one-shot mode.
- * The server is made of @blindbox/protocol's own functions on a loopback HTTP server.
+ * A v1-only server made of @blindbox/protocol's own functions on a loopback HTTP server. Over its
+ * budget it refuses with proof (a sealed NOT_RUN_BUSY made from the header and enc alone): the
+ * client resends with backoff, a bounded number of times, and the handler runs once. It ignores
+ * openSession, so the client stays in one-shot mode.
  */
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
