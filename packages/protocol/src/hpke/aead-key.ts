@@ -54,14 +54,27 @@ export function setAeadBackend(next: AeadBackend | null | undefined): void {
   backend = next === undefined ? detectNodeAeadBackend() : (next ?? undefined);
 }
 
-function fromBackend(name: AeadName, key: Uint8Array): AeadKey | undefined {
+/**
+ * Messages up to this size go to a synchronous backend; larger ones to the asynchronous portable
+ * path (WebCrypto runs off the event loop): a 28 MiB one-shot body decrypted synchronously would
+ * hold the loop for tens of milliseconds. Session chunks (≤ 1 MiB) always fit.
+ */
+export const SYNC_AEAD_MAX_BYTES = (1 << 20) + 16;
+
+function withBackend(name: AeadName, key: Uint8Array, portable: AeadKey): AeadKey {
   const make = name === 'aes-128-gcm' ? backend?.aes128Gcm : backend?.chacha20Poly1305;
-  if (make === undefined) return undefined;
+  if (make === undefined) return portable;
   const ops = make(key);
   return {
     name,
-    seal: async (nonce, plaintext, aad) => ops.seal(nonce, plaintext, aad),
-    open: async (nonce, ciphertext, aad) => ops.open(nonce, ciphertext, aad),
+    seal: async (nonce, plaintext, aad) =>
+      plaintext.length <= SYNC_AEAD_MAX_BYTES
+        ? ops.seal(nonce, plaintext, aad)
+        : portable.seal(nonce, plaintext, aad),
+    open: async (nonce, ciphertext, aad) =>
+      ciphertext.length <= SYNC_AEAD_MAX_BYTES
+        ? ops.open(nonce, ciphertext, aad)
+        : portable.open(nonce, ciphertext, aad),
   };
 }
 
@@ -74,8 +87,11 @@ export function createAeadKey(name: AeadName, keyBytes: Uint8Array): AeadKey {
   const { keySize } = AEAD_SIZES[name];
   if (keyBytes.length !== keySize) throw new RangeError(`${name} key must be ${keySize} bytes`);
   const key = new Uint8Array(keyBytes);
-  const installed = fromBackend(name, key);
-  if (installed !== undefined) return installed;
+  return withBackend(name, key, portableAeadKey(name, key));
+}
+
+/** WebCrypto AES-GCM (key imported once) or noble ChaCha20-Poly1305. */
+function portableAeadKey(name: AeadName, key: Uint8Array): AeadKey {
   if (name === 'chacha20-poly1305') {
     // WebCrypto has no ChaCha20-Poly1305: noble at every size.
     return {
@@ -86,14 +102,9 @@ export function createAeadKey(name: AeadName, keyBytes: Uint8Array): AeadKey {
   }
   let imported: Promise<CryptoKey> | undefined;
   const native = (): Promise<CryptoKey> => {
-    imported ??= crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    imported ??= crypto.subtle.importKey('raw', buffer(key), 'AES-GCM', false, ['encrypt', 'decrypt']);
     return imported;
   };
-  // The raw bytes are needed only until the import: WebCrypto holds the key from then on.
-  void native().then(
-    () => key.fill(0),
-    () => undefined,
-  );
   return {
     name,
     async seal(nonce, plaintext, aad) {
