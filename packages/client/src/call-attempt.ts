@@ -152,9 +152,12 @@ export async function attemptInSession(
     },
     prepared.tail === undefined ? {} : { tail: prepared.tail },
   );
-  const streamed = prepared.tail !== undefined && !(prepared.tail instanceof Uint8Array);
+  // A tail (a large buffer or a stream) is sealed chunk by chunk as the upload pulls it, so the
+  // client holds one chunk, not a sealed copy of the whole body.
   const body =
-    streamed && ctx.streamUploads ? sealed.body : await collectBytes(sealed.body, Number.MAX_SAFE_INTEGER);
+    prepared.tail !== undefined && ctx.streamUploads
+      ? sealed.body
+      : await collectBytes(sealed.body, Number.MAX_SAFE_INTEGER);
   const exchange = await startExchange(
     ctx.fetch,
     new URL(CALL_PATH, ctx.origin),

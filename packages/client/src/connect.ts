@@ -277,7 +277,8 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
         c.inFlight--;
       }
     }
-    const askForSession = mode !== 'v1' && opening === undefined;
+    // A saturated session (window / 2 in flight) sends one-shot meanwhile without replacing itself.
+    const askForSession = mode !== 'v1' && opening === undefined && channel?.attested !== attested;
     const input = await joinInput(plan.prepared, info.maxInputBytes ?? limits.inputBytes);
     if (!askForSession) return attemptOneShot(ctx, attested, plan, input, false);
     const pending = attemptOneShot(ctx, attested, plan, input, true);
