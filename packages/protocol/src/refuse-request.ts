@@ -21,8 +21,9 @@ export const REFUSAL_PREFIX_LENGTH = REQUEST_HEADER_LENGTH + ENC_LENGTH;
  * knows the enclave itself refused and may resend. Send it as `503` with content type
  * `application/blindbox-response`.
  *
- * The caller MUST then never run a call with this `enc`: remember it in the replay cache (e.g.
- * `replayCache.admit(enc, Date.now())`), or a copy delivered later would run after the resend.
+ * The caller MUST then never run a call with this `enc`: remember it in the replay cache first
+ * (`replayCache.admit(enc, Date.now())` must say `fresh`), or a copy delivered later would run
+ * after the client's resend. When it cannot be remembered (`full`), answer a plain 503 instead.
  *
  * @returns the sealed refusal and the `enc` to remember.
  * @throws ProtocolError as `openRequest` does before decryption (`PROTOCOL_MALFORMED_REQUEST`,

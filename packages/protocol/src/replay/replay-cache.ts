@@ -8,7 +8,10 @@ export type ReplayVerdict =
   | 'replayed'
   /** `sentAt` is outside the freshness window: answer a sealed `NOT_RUN_STALE` with `serverTime`. */
   | 'stale'
-  /** The cache holds `capacity` unexpired entries: answer a sealed `NOT_RUN_BUSY` (503). */
+  /**
+   * The cache holds `capacity` unexpired entries: answer a PLAIN 503, never a sealed NOT_RUN_BUSY
+   * (this `enc` is not remembered, so a copy of it could still run after the client resent).
+   */
   | 'full';
 
 /** Options of {@link ReplayCache}. */
