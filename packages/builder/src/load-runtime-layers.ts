@@ -93,7 +93,8 @@ function fromExtractedCache(
   for (const [path, f] of Object.entries(locked)) {
     const bytes = loadExtracted(ctx.cacheDir, f.sha256, MAX_FILE);
     if (!bytes) return undefined;
-    files.push({ path, bytes, mode: f.mode });
+    // loadExtracted just hashed these bytes to `f.sha256`: the measurement reuses it.
+    files.push({ path, bytes, mode: f.mode, sha256: Buffer.from(f.sha256, 'hex') });
   }
   return files;
 }

@@ -1,7 +1,9 @@
-import { type MeasuredFile, simulatedMeasurement } from '@blindbox/attestation/internal';
+import type { MeasuredFile } from '@blindbox/attestation/internal';
 import { hexEncode as toHex } from '@blindbox/bytes';
+import { measureFiles } from '@blindbox/runtime/simulator';
 import { ociDigest } from './digest.js';
 import type { ImageLayer } from './write-oci-layout.js';
+import type { LayerFile } from './write-tar-layer.js';
 
 /** The measurements a release records, keyed by platform (see the release statement). */
 // A type alias, not an interface: it must be assignable to Record<string, string> (client policies).
@@ -17,10 +19,14 @@ export type ReleaseMeasurements = {
  * order (a later layer's file replaces an earlier one at the same path), at its path relative to
  * the image root (`app/main.mjs`). This is the contract with the simulator (README §Measurement).
  */
-export function imageFiles(layers: readonly ImageLayer[]): MeasuredFile[] {
-  const files = new Map<string, Uint8Array>();
-  for (const layer of layers) for (const file of layer.files) files.set(file.path, file.bytes);
-  return [...files].map(([path, bytes]) => ({ path, bytes }));
+export function imageFiles(layers: readonly ImageLayer[]): (MeasuredFile & { sha256?: Uint8Array })[] {
+  const files = new Map<string, LayerFile>();
+  for (const layer of layers) for (const file of layer.files) files.set(file.path, file);
+  return [...files.values()].map((f) => ({
+    path: f.path,
+    bytes: f.bytes,
+    ...(f.sha256 ? { sha256: f.sha256 } : {}),
+  }));
 }
 
 /** Measures an image: its manifest digest and the simulated launch measurement. */
@@ -33,6 +39,6 @@ export function measureImage(input: {
   const entrypoint = [...input.config.Entrypoint, ...(input.config.Cmd ?? [])];
   return {
     'oci.imageDigest': ociDigest(input.manifestBytes),
-    simulated: toHex(simulatedMeasurement(imageFiles(input.layers), entrypoint)),
+    simulated: toHex(measureFiles(imageFiles(input.layers), entrypoint)),
   };
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from './canonical-json.js';
-import { ociDigest, sha256Hex } from './digest.js';
+import { sha256Hex } from './digest.js';
 import type { LayerFile } from './write-tar-layer.js';
 
 export const MEDIA_TYPES = {
@@ -68,10 +68,12 @@ export function composeOciImage(input: {
   const created = isoSeconds(input.sourceDateEpoch);
   const blobs = new Map<string, Buffer>();
   const put = (mediaType: string, bytes: Buffer): Descriptor => {
-    blobs.set(sha256Hex(bytes), bytes);
-    return { mediaType, digest: ociDigest(bytes), size: bytes.length };
+    const hex = sha256Hex(bytes);
+    blobs.set(hex, bytes);
+    return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
   };
 
+  // Each layer is hashed once: for an uncompressed layer the blob digest is also its diff_id.
   const layerDescriptors = input.layers.map((l) => put(MEDIA_TYPES.layer, l.tar));
   const runConfig = {
     ...(input.run.user ? { User: input.run.user } : {}),
@@ -87,7 +89,7 @@ export function composeOciImage(input: {
     os: 'linux',
     created,
     config: runConfig,
-    rootfs: { type: 'layers', diff_ids: input.layers.map((l) => ociDigest(l.tar)) },
+    rootfs: { type: 'layers', diff_ids: layerDescriptors.map((d) => d.digest) },
     history: input.layers.map((l) => ({ created, created_by: `blindbox build: ${l.description}` })),
   };
   const configDescriptor = put(MEDIA_TYPES.config, Buffer.from(canonicalJson(config)));

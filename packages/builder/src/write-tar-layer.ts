@@ -7,6 +7,8 @@ export interface LayerFile {
   bytes: Uint8Array;
   /** Permission bits. Default: 0o644. */
   mode?: number;
+  /** SHA-256 of `bytes`, when it was just computed from them (a verified cache read). Default: computed when needed. */
+  sha256?: Uint8Array;
 }
 
 const DIR_MODE = 0o755;

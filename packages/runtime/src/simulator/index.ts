@@ -1,4 +1,5 @@
 export { type CheckedEntrypoint, checkEntrypoint } from './check-entrypoint.js';
+export { measureFiles } from './measure-files.js';
 export { type LoadedFile, type LoadedImage, type ReadImageLimits, readOciImage } from './read-oci-image.js';
 export { defaultSimRootDir, loadSimRoot, type SimRoot } from './sim-root.js';
 export {

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { encodeSimulatedReportBody, simulatedMeasurement } from '@blindbox/attestation/internal';
+import { encodeSimulatedReportBody } from '@blindbox/attestation/internal';
 import { hexEncode as toHex } from '@blindbox/bytes';
 import type { SimulatorMessage } from '../providers/simulated-ipc-provider.js';
 import { RuntimeError } from '../runtime-error.js';
 import { type CheckedEntrypoint, checkEntrypoint } from './check-entrypoint.js';
+import { measureFiles } from './measure-files.js';
 import { type LoadedImage, readOciImage } from './read-oci-image.js';
 import { loadSimRoot } from './sim-root.js';
 import { unpackRootfs, writeRuncConfig } from './write-runc-bundle.js';
@@ -83,7 +84,7 @@ export async function startSimulatedEnclave(options: SimulatedEnclaveOptions): P
   const image = await readOciImage(options.imageDir);
   const isolation = chooseIsolation(options.isolation ?? envIsolation());
   const entrypoint = checkEntrypoint(image, isolation === 'host-node');
-  const measurement = simulatedMeasurement(image.files, image.entrypoint);
+  const measurement = measureFiles(image.files, image.entrypoint);
   const debug = isolation === 'host-node' || options.debug === true;
 
   const bundle = mkdtempSync(join(tmpdir(), 'blindbox-sim-'));
