@@ -123,7 +123,11 @@ export async function startLocalRegistry(dir: string): Promise<LocalRegistry> {
     stop: () =>
       new Promise<void>((r) => {
         if (child.exitCode !== null) return r();
-        child.once('exit', () => r());
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          r();
+        });
         child.kill('SIGTERM');
       }),
   };

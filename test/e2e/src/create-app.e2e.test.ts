@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,10 +53,16 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  serve?.kill('SIGTERM');
+  if (serve && serve.exitCode === null) {
+    const exited = new Promise((r) => serve?.once('exit', r));
+    serve.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    serve.kill('SIGKILL');
+  }
   await registry?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+  // a dozen installed node_modules trees and an npm cache: removing them takes a while on a busy machine
+  await rm(root, { recursive: true, force: true });
+}, 300_000);
 
 describe('npm create blindbox-app, from a loopback registry (verdaccio) holding this commit’s packages', () => {
   const app = join(user, 'my-app');
@@ -142,14 +149,19 @@ describe('npm create blindbox-app, from a loopback registry (verdaccio) holding 
   }, 300_000);
 
   it('the app served in the simulator answers a call through its generated client', async () => {
-    const child = spawn('npx', ['blindbox', 'serve', '.', '--port', '0', '--json'], {
-      cwd: app,
-      env: cleanEnv(home, {
-        npm_config_registry: `${registry.url}/`,
-        npm_config_cache: join(root, 'npm-cache'),
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // the app's own bin, as npx resolves it, spawned directly so that stopping it stops the simulator
+    const child = spawn(
+      join(app, 'node_modules', '.bin', 'blindbox'),
+      ['serve', '.', '--port', '0', '--json'],
+      {
+        cwd: app,
+        env: cleanEnv(home, {
+          npm_config_registry: `${registry.url}/`,
+          npm_config_cache: join(root, 'npm-cache'),
+        }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     serve = child;
     const info = await new Promise<{ url: string; simulatorRoot: string }>((resolve, reject) => {
       let out = '';
