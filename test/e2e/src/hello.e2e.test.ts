@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildResult } from '@blindbox/builder';
 import { connect } from '@blindbox/client';
-import { CALL_PATH } from '@blindbox/protocol';
+import { CALL_CONTENT_TYPE, CALL_PATH } from '@blindbox/protocol';
 import { loadSimRoot, type SimulatedEnclave, startSimulatedEnclave } from '@blindbox/runtime/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHello } from './build-hello.js';
@@ -104,7 +104,11 @@ describe('hello, end to end over loopback HTTP through the generated client', ()
 
   it('answers a malformed /call body with a content-free 400, and keeps serving', async () => {
     for (const body of [new Uint8Array(0), new Uint8Array(3), crypto.getRandomValues(new Uint8Array(400))]) {
-      const res = await fetch(new URL(CALL_PATH, enclave.url), { method: 'POST', body });
+      const res = await fetch(new URL(CALL_PATH, enclave.url), {
+        method: 'POST',
+        headers: { 'content-type': CALL_CONTENT_TYPE },
+        body,
+      });
       expect(res.status).toBe(400);
       expect((await res.arrayBuffer()).byteLength).toBe(0);
     }
@@ -113,7 +117,9 @@ describe('hello, end to end over loopback HTTP through the generated client', ()
   });
 
   it('re-attests transparently when the server restarted with a new key (unknown-key)', async () => {
-    const client = await generated.connect(enclave.url, dev());
+    // The call after the restart is resent only because greet is declared idempotent: a plaintext
+    // unknown-key cannot prove the call did not run (docs/protocol.md §11.7).
+    const client = await generated.connect(enclave.url, { ...dev(), endpoints: { greet: { idempotent: true } } });
     const before = client.session.report.reportData;
     const port = enclave.port;
     await enclave.stop();
