@@ -119,7 +119,10 @@ describe('hello, end to end over loopback HTTP through the generated client', ()
   it('re-attests transparently when the server restarted with a new key (unknown-key)', async () => {
     // The call after the restart is resent only because greet is declared idempotent: a plaintext
     // unknown-key cannot prove the call did not run (docs/protocol.md §11.7).
-    const client = await generated.connect(enclave.url, { ...dev(), endpoints: { greet: { idempotent: true } } });
+    const client = await generated.connect(enclave.url, {
+      ...dev(),
+      endpoints: { greet: { idempotent: true } },
+    });
     const before = client.session.report.reportData;
     const port = enclave.port;
     await enclave.stop();
