@@ -47,7 +47,10 @@ function failure(
   origin: string,
   uploading: boolean,
 ): ClientError {
-  if (error instanceof ClientError) return error;
+  // Our own upload stream failed (e.g. an input over its limit): fetch wraps that error, unwrap it.
+  for (let e: unknown = error, i = 0; e instanceof Error && i < 4; i++, e = e.cause) {
+    if (e instanceof ClientError) return e;
+  }
   if (phase !== undefined) {
     return new ClientError('CLIENT_TIMEOUT', `${what}: the ${phase} timeout elapsed (${origin})`, {
       cause: error,

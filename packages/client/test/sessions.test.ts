@@ -70,6 +70,21 @@ describe('sessions against the runtime', () => {
     expect(await session.call('size', { data: pieces() })).toEqual({ length: 1_000_000 });
   });
 
+  it('stops a stream that exceeds the endpoint limit mid-upload with CLIENT_BODY_TOO_LARGE; the handler never runs', async () => {
+    const session = await connect(proxy.url, { ...base, endpoints: { size: { maxInputBytes: 250_000 } } });
+    await session.call('add', { a: 0, b: 0 });
+    const before = adder.runs;
+    async function* pieces() {
+      for (let i = 0; i < 10; i++) yield new Uint8Array(100_000);
+    }
+    await expect(session.call('size', { data: pieces() })).rejects.toMatchObject({
+      code: 'CLIENT_BODY_TOO_LARGE',
+      limit: 250_000,
+    });
+    expect(adder.runs).toBe(before);
+    expect(await session.call('add', { a: 1, b: 1 })).toEqual({ sum: 2 });
+  });
+
   it('after unknown-session: the failed call is not resent, the next call opens a new session', async () => {
     const session = await connect(proxy.url, base);
     await session.call('add', { a: 1, b: 1 });
