@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AppManifest } from '@blindbox/protocol';
-import { analyzeProject, realProjectDir } from './analyze-project.js';
 import { BuildError } from './build-error.js';
 import { bundleEnclave } from './bundle-enclave.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
+import { compareStrings } from './compare-strings.js';
 import { ociDigest } from './digest.js';
-import { generateClient } from './generate-client.js';
 import { loadRuntimeLayers } from './load-runtime-layers.js';
 import { measureImage, type ReleaseMeasurements } from './measure-image.js';
 import { NODE_BINARY_PATH } from './pinned-inputs.js';
@@ -15,7 +14,6 @@ import { loadAssetFiles, readAppConfig } from './read-app-config.js';
 import { readLockFile, writeLockFile } from './read-write-lock-file.js';
 import { builderIdentity } from './resolve-builder-packages.js';
 import { offlineFromEnv, resolveCacheDir } from './resolve-cache-dir.js';
-import { compareStrings } from './type-to-schema.js';
 import { writeOciArchive } from './write-oci-archive.js';
 import { composeOciImage, type ImageLayer, writeOciLayout } from './write-oci-layout.js';
 import {
@@ -114,6 +112,12 @@ export function buildApp(options: BuildOptions): Promise<BuildResult> {
 
 /** {@link buildApp} with test-only knobs. Not exported from the package. */
 export async function buildAppWith(options: BuildOptions, internals: BuildInternals): Promise<BuildResult> {
+  // Loaded on use: the analysis pulls in ts-morph and TypeScript (about a second), which commands
+  // that only import this package (image verify) must not pay.
+  const [{ analyzeProject, realProjectDir }, { generateClient }] = await Promise.all([
+    import('./analyze-project.js'),
+    import('./generate-client.js'),
+  ]);
   const projectDir = realProjectDir(options.projectDir);
   const outDir = resolve(options.outDir);
   const sourceDateEpoch = await resolveSourceDateEpoch(options.sourceDateEpoch, projectDir);

@@ -1,4 +1,9 @@
-export { analyzeProject } from './analyze-project.js';
+import type { analyzeProject as analyze } from './analyze-project.js';
+
+/** See `analyze-project.ts`. Loaded on first use: it pulls in ts-morph and TypeScript. */
+export async function analyzeProject(...args: Parameters<typeof analyze>): ReturnType<typeof analyze> {
+  return (await import('./analyze-project.js')).analyzeProject(...args);
+}
 export { type BuildOptions, type BuildResult, buildApp } from './build-app.js';
 export { BuildError, type BuildErrorCode, type SourceLocation } from './build-error.js';
 export { canonicalJson } from './canonical-json.js';

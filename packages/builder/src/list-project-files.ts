@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareStrings } from './type-to-schema.js';
+import { compareStrings } from './compare-strings.js';
 
 // Never part of an app's sources: dependencies, VCS data and our own output.
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.blindbox', 'dist']);

@@ -10,8 +10,8 @@ import {
   type ReleasePredicate,
   type ReleaseStatement,
 } from '@blindbox/protocol';
+import { compareStrings } from './compare-strings.js';
 import { listFiles } from './list-project-files.js';
-import { compareStrings } from './type-to-schema.js';
 
 export type { ReleasePredicate, ReleaseStatement };
 
