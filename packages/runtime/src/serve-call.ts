@@ -272,13 +272,26 @@ async function serveSessionMessage(
     response.ok && endpoint
       ? takeOutputTail(response.output, endpoint, ctx.manifest.definitions ?? {})
       : undefined;
-  const frames = tail
-    ? opened.sealResponse(
-        { ok: true, output: tail.output, stream: tail.stream, serverTime: Date.now() },
-        { tail: tail.tail },
-      )
-    : opened.sealResponse({ ...response, serverTime: Date.now() });
-  await writeFrames(res, frames);
+  if (tail) {
+    const frames = opened.sealResponse(
+      { ok: true, output: tail.output, stream: tail.stream, serverTime: Date.now() },
+      { tail: tail.tail },
+    );
+    await writeFrames(res, frames);
+    return;
+  }
+  // Nothing streams: the frames are as small as the response; one write with a content-length
+  // (no chunked encoding) costs less than a write per frame (the second cost in a server profile).
+  const frames: Uint8Array[] = [];
+  for await (const frame of opened.sealResponse({ ...response, serverTime: Date.now() })) frames.push(frame);
+  if (res.headersSent || res.destroyed) return;
+  const sealed = Buffer.concat(frames);
+  res.writeHead(200, {
+    'content-type': RESPONSE_CONTENT_TYPE,
+    'cache-control': 'no-store',
+    'content-length': String(sealed.length),
+  });
+  res.end(sealed);
 }
 
 function lookupSession(ctx: CallContext, header: SessionHeader): ServerSessionState | undefined {
