@@ -68,7 +68,9 @@ beforeAll(async () => {
       const keys = opened.deriveSession();
       sessions.set(hexEncode(keys.sessionId), { keys, window: new ReplayWindow() });
       res.writeHead(200, { 'content-type': RESPONSE_CONTENT_TYPE });
-      res.end(await opened.sealResponse({ ok: true, session: { ttl: 3600, window: 1024 } }));
+      res.end(
+        await opened.sealResponse({ ok: true, output: undefined, session: { ttl: 3600, window: 1024 } }),
+      );
       return;
     }
     const opened = await openSessionRequest((h) => sessions.get(hexEncode(h.sessionId)), rest);
