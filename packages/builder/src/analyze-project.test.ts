@@ -107,7 +107,7 @@ export class Fake {}
     expect(err.message).toMatch(/^src\/app\.ts:2:1: .*not @blindbox\/sdk's/);
   });
 
-  it('ignores a local endpoint function on a real enclave', async () => {
+  it('refuses a local endpoint function on a real enclave, naming the import to use', async () => {
     const dir = await tempProject({
       'src/app.ts': `import { enclave } from '@blindbox/sdk';
 function endpoint() { return (_m: unknown, _c: unknown) => {}; }
@@ -117,7 +117,11 @@ export class App {
 }
 `,
     });
-    expect((await analyzeProject(dir)).endpoints).toEqual([]);
+    const err = (await analyzeProject(dir).catch((e: unknown) => e)) as BuildError;
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.code).toBe('ANALYZE_NOT_SDK_DECORATOR');
+    expect(`${err.file}:${err.line}:${err.column}`).toBe('src/app.ts:5:3');
+    expect(err.message).toContain("import { endpoint } from '@blindbox/sdk'");
   });
 
   it('finds the enclave in a nested module', async () => {

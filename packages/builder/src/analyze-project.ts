@@ -12,18 +12,21 @@ import {
   SyntaxKind,
   ts,
 } from 'ts-morph';
+import { analyzeEndpoint, syntaxErrors } from './analysis/analyze-endpoint.js';
 import { BuildError } from './build-error.js';
 import { isAppModule, listFiles } from './list-project-files.js';
 import { builderPackageDir, builderPackageTypesEntry } from './resolve-builder-packages.js';
 import { formatLocation, locate, relativePosix } from './source-location.js';
-import { compareStrings, type SchemaContext, typeToSchema } from './type-to-schema.js';
+import {
+  ANALYSIS_GLOBALS_FILE,
+  compareStrings,
+  type SchemaContext,
+  SchemaConverter,
+} from './type-to-schema.js';
 
 const SDK = '@blindbox/sdk';
 // Must match the sdk's own check in `enclave()`, so a name the build accepts never fails at start-up.
 const APP_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-// Names the generated client object already uses: an endpoint called `then` would make the client
-// a thenable (so `await connect()` would call it), `session` would hide the session.
-const RESERVED_ENDPOINT_NAMES = new Set(['then', 'session', 'constructor', '__proto__']);
 
 /**
  * Finds the app's `@enclave` class and its `@endpoint` methods and converts their types into the
@@ -40,33 +43,21 @@ export async function analyzeProject(projectDir: string, entry?: string): Promis
   const modules = await appModules(root, entry);
 
   const sdkDir = builderPackageDir(SDK);
-  // The app's own tsconfig is not read: the schema must not change with its strictness settings
-  // (strictNullChecks off would erase `| null`), and '@blindbox/sdk' must resolve to this builder's
-  // sdk even when the app folder has no node_modules.
-  const project = new Project({
-    skipAddingFilesFromTsConfig: true,
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
-      types: [],
-      strict: true,
-      exactOptionalPropertyTypes: false,
-      noEmit: true,
-      skipLibCheck: true,
-      allowImportingTsExtensions: true,
-      customConditions: ['@blindbox/source'],
-      paths: { [SDK]: [builderPackageTypesEntry(SDK)] },
-    },
-  });
+  const project = analysisProject();
   const sourceFiles = modules.map((rel) => project.addSourceFileAtPath(join(root, rel)));
   const program = project.getProgram().compilerObject;
+  // A file TypeScript cannot parse yields types that are silently wrong: stop at syntax errors.
+  const syntax = syntaxErrors(
+    root,
+    sourceFiles.flatMap((sf) => program.getSyntacticDiagnostics(sf.compilerNode)),
+  );
+  if (syntax.length > 0) throw collected(syntax);
   const inRoot = root.endsWith(sep) ? root : root + sep;
   const ctx: SchemaContext = {
     projectDir: root,
     isProjectFile: (file) => resolve(file).startsWith(inRoot) && !file.includes('/node_modules/'),
     isDefaultLibFile: (sf) => program.isSourceFileDefaultLibrary(sf.compilerNode),
+    checker: program.getTypeChecker(),
   };
   const isSdk = (name: string) => (decorator: Decorator) => resolvesToSdkExport(decorator, name, sdkDir);
 
@@ -101,37 +92,139 @@ export async function analyzeProject(projectDir: string, entry?: string): Promis
   }
   const appName = enclaveName(root, decorator);
 
+  const converter = new SchemaConverter(ctx);
+  const signatureErrors: BuildError[] = [];
   const endpoints: EndpointManifest[] = [];
   const seen = new Map<string, string>();
-  for (const member of cls.getMembers()) {
+  // Endpoints in name order, so that definition names (and any `_2` suffix) do not depend on the
+  // order of methods in the class.
+  const members = [...cls.getMembers()].sort((a, b) => compareStrings(memberName(a), memberName(b)));
+  for (const member of members) {
     const decorators = Node.isDecoratable(member) ? member.getDecorators() : [];
     const marked = decorators.find(isSdk('endpoint'));
-    if (!marked) continue;
-    if (!Node.isMethodDeclaration(member)) {
-      throw new BuildError('ANALYZE_BAD_SIGNATURE', '@endpoint marks methods only.', {
-        at: locate(root, member),
-      });
+    if (!marked) {
+      const impostor = decorators.find(looksLike('endpoint'));
+      if (impostor) signatureErrors.push(notFromSdk(root, impostor, 'endpoint'));
+      continue;
     }
-    const endpoint = analyzeEndpoint(root, member, ctx);
+    if (!Node.isMethodDeclaration(member)) {
+      signatureErrors.push(
+        new BuildError('ANALYZE_BAD_SIGNATURE', '@endpoint marks methods only.', {
+          at: locate(root, member),
+        }),
+      );
+      continue;
+    }
+    let endpoint: EndpointManifest;
+    try {
+      endpoint = analyzeEndpoint(root, member, marked, converter);
+    } catch (err) {
+      if (!(err instanceof BuildError)) throw err;
+      signatureErrors.push(err);
+      continue;
+    }
     const previous = seen.get(endpoint.name);
     if (previous !== undefined) {
-      throw new BuildError(
-        'ANALYZE_DUPLICATE_ENDPOINT',
-        `endpoint '${endpoint.name}' is already declared at ${previous}; endpoint names must be unique.`,
-        { at: locate(root, member.getNameNode()) },
+      signatureErrors.push(
+        new BuildError(
+          'ANALYZE_DUPLICATE_ENDPOINT',
+          `endpoint '${endpoint.name}' is already declared at ${previous}; endpoint names must be unique.`,
+          { at: locate(root, member.getNameNode()) },
+        ),
       );
+      continue;
     }
     seen.set(endpoint.name, endpoint.source);
     endpoints.push(endpoint);
   }
+  const errors = [...signatureErrors, ...converter.errors];
+  if (errors.length > 0) throw collected(errors);
   endpoints.sort((a, b) => compareStrings(a.name, b.name));
+  const definitions = converter.definitions();
 
   return {
     manifestVersion: 1,
     app: { name: appName, version },
     enclave: { className, module: relativePosix(root, cls.getSourceFile().getFilePath()) },
     endpoints,
+    ...(Object.keys(definitions).length > 0 ? { definitions } : {}),
   };
+}
+
+/**
+ * The analysis program. The app's own tsconfig is not read: the schema must not change with its
+ * strictness settings (strictNullChecks off would erase `| null`), and '@blindbox/sdk' must resolve
+ * to this builder's sdk even when the app folder has no node_modules. Only the ES2023 lib is
+ * loaded (no lib.dom.d.ts, no @types): the enclave has no DOM, and lib.dom alone was more than half
+ * of the analysis time of a small app. The one web type an endpoint may name, ReadableStream,
+ * comes from a small globals file.
+ */
+function analysisProject(): Project {
+  const project = new Project({
+    skipAddingFilesFromTsConfig: true,
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2023.d.ts'],
+      types: [],
+      strict: true,
+      exactOptionalPropertyTypes: false,
+      noEmit: true,
+      skipLibCheck: true,
+      allowImportingTsExtensions: true,
+      customConditions: ['@blindbox/source'],
+      paths: { [SDK]: [builderPackageTypesEntry(SDK)] },
+    },
+  });
+  project.createSourceFile(join(builderPackageDir(SDK), '..', ANALYSIS_GLOBALS_FILE), ANALYSIS_GLOBALS, {
+    overwrite: true,
+  });
+  return project;
+}
+
+// Structural stand-ins for the web stream types (lib.dom is not loaded): enough for the
+// analysis to recognise `ReadableStream<Uint8Array>`; handler bodies are not type-checked here.
+const ANALYSIS_GLOBALS = `interface ReadableStream<R = unknown> {
+  readonly locked: boolean;
+  cancel(reason?: unknown): Promise<void>;
+  [Symbol.asyncIterator](): AsyncIterator<R>;
+}
+declare var ReadableStream: { prototype: ReadableStream; new <R = unknown>(source?: unknown): ReadableStream<R> };
+`;
+
+/** One error for the whole analysis: the first problem, with every problem listed and attached. */
+function collected(errors: BuildError[]): BuildError {
+  const [first] = errors;
+  if (!first) throw new Error('no errors to report');
+  if (errors.length === 1) return first;
+  const rest = errors.slice(1).map((e) => `  ${e.message}`);
+  const message = `${first.message.slice(locationPrefix(first).length)}\n${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}:\n${rest.join('\n')}`;
+  const at =
+    first.file !== undefined
+      ? { file: first.file, line: first.line ?? 1, column: first.column ?? 1 }
+      : undefined;
+  return new BuildError(first.code, message, { ...(at ? { at } : {}), errors });
+}
+
+function locationPrefix(e: BuildError): string {
+  return e.file !== undefined ? `${e.file}:${e.line}:${e.column}: ` : '';
+}
+
+function memberName(member: Node): string {
+  return Node.hasName(member) ? member.getName() : '';
+}
+
+function looksLike(name: string) {
+  return (d: Decorator) => d.getName() === name || d.getFullName().endsWith(`.${name}`);
+}
+
+function notFromSdk(root: string, d: Decorator, name: string): BuildError {
+  return new BuildError(
+    'ANALYZE_NOT_SDK_DECORATOR',
+    `this \`@${d.getName()}\` is not @blindbox/sdk's ${name}: import it with \`import { ${name} } from '${SDK}'\`.`,
+    { at: locate(root, d) },
+  );
 }
 
 /**
@@ -206,7 +299,7 @@ function noEnclave(root: string, sourceFiles: SourceFile[]): BuildError {
   for (const sf of sourceFiles) {
     for (const cls of sf.getClasses()) {
       for (const d of cls.getDecorators()) {
-        if (d.getName() === 'enclave' || d.getFullName().endsWith('.enclave')) {
+        if (looksLike('enclave')(d)) {
           return new BuildError(
             'ANALYZE_NO_ENCLAVE',
             `class ${cls.getName() ?? '(anonymous)'} is decorated with an \`enclave\` that is not @blindbox/sdk's: import it with \`import { enclave } from '${SDK}'\`.`,
@@ -242,113 +335,4 @@ function enclaveName(root: string, decorator: Decorator): string {
     );
   }
   return name;
-}
-
-function analyzeEndpoint(root: string, method: MethodDeclaration, ctx: SchemaContext): EndpointManifest {
-  const nameNode = method.getNameNode();
-  const at = locate(root, nameNode);
-  const bad = (message: string, node: Node = nameNode): BuildError =>
-    new BuildError('ANALYZE_BAD_SIGNATURE', message, { at: locate(root, node) });
-
-  if (!Node.isIdentifier(nameNode)) {
-    throw bad('an @endpoint method needs a plain identifier name (not computed, quoted or #private).');
-  }
-  const name = nameNode.getText();
-  if (
-    method.isStatic() ||
-    method.hasModifier(SyntaxKind.PrivateKeyword) ||
-    method.hasModifier(SyntaxKind.ProtectedKeyword)
-  ) {
-    throw bad(`@endpoint '${name}' must be a public instance method.`);
-  }
-  if (RESERVED_ENDPOINT_NAMES.has(name)) {
-    throw bad(`'${name}' is reserved by the generated client; rename the endpoint.`);
-  }
-  if (method.getOverloads().length > 0) {
-    throw bad(`@endpoint '${name}' has overloads; an endpoint has exactly one signature.`);
-  }
-  const params = method.getParameters();
-  const [param] = params;
-  if (params.length !== 1 || !param) {
-    throw bad(
-      `@endpoint '${name}' takes ${params.length} parameters; it must take exactly one object, e.g. \`${name}(req: { … })\`.`,
-      params[1] ?? nameNode,
-    );
-  }
-  if (param.isRestParameter() || param.isOptional()) {
-    throw bad(`the parameter of @endpoint '${name}' must be a required object, not optional or rest.`, param);
-  }
-  const paramName = param.getNameNode();
-  const input = typeToSchema(
-    param.getType(),
-    { node: paramName, label: `parameter '${paramName.getText()}'` },
-    ctx,
-  );
-  if (!isObjectSchema(input)) {
-    throw bad(
-      `the parameter of @endpoint '${name}' must be an object type (e.g. \`{ text: string }\`), so fields can be added later without breaking clients.`,
-      param,
-    );
-  }
-
-  const returnNode = method.getReturnTypeNode() ?? nameNode;
-  const returnType = method.getReturnType();
-  const resolved =
-    returnType.getSymbol()?.getName() === 'Promise' ? returnType.getTypeArguments()[0] : undefined;
-  if (!resolved) {
-    throw bad(
-      `@endpoint '${name}' must return a Promise of an object (make it \`async\`, return type \`Promise<{ … }>\`); found '${returnType.getText(method)}'.`,
-      returnNode,
-    );
-  }
-  const output = typeToSchema(resolved, { node: returnNode, label: `the result of '${name}'` }, ctx);
-  if (!isObjectSchema(output)) {
-    throw bad(
-      `@endpoint '${name}' must resolve to an object (e.g. \`Promise<{ ok: boolean }>\`); found '${resolved.getText(method)}'.`,
-      returnNode,
-    );
-  }
-  for (const [schema, label, node] of [
-    [input, 'parameter', param],
-    [output, 'result', returnNode],
-  ] as const) {
-    const nested = nestedStream(schema, true);
-    if (nested !== undefined) {
-      throw bad(
-        `a byte stream in the ${label} of @endpoint '${name}' must be a top-level member (found at ${nested}): the protocol streams one top-level field (docs/protocol.md §11.3).`,
-        node,
-      );
-    }
-  }
-  return { name, input, output, source: formatLocation(at) };
-}
-
-/** The JSON pointer of a stream marker that is not a top-level member of `schema`, if any. */
-function nestedStream(schema: TypeSchema, top: boolean, path = ''): string | undefined {
-  if ('x-blindbox-type' in schema)
-    return schema['x-blindbox-type'] === 'stream' && !top ? path || '/' : undefined;
-  if ('anyOf' in schema) {
-    for (const option of schema.anyOf) {
-      const found = nestedStream(option, false, path);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (!('type' in schema)) return undefined;
-  if (schema.type === 'array') return nestedStream(schema.items, false, `${path}/0`);
-  if (schema.type !== 'object') return undefined;
-  for (const [key, property] of Object.entries(schema.properties)) {
-    // Members of the top-level object may stream; anything deeper may not.
-    const found = nestedStream(property, top && path === '', `${path}/${key}`);
-    if (found !== undefined) return found;
-  }
-  if (schema.additionalProperties !== false)
-    return nestedStream(schema.additionalProperties, false, `${path}/*`);
-  return undefined;
-}
-
-function isObjectSchema(schema: TypeSchema): boolean {
-  if ('type' in schema) return schema.type === 'object';
-  if ('anyOf' in schema) return schema.anyOf.every(isObjectSchema);
-  return false;
 }

@@ -8,6 +8,11 @@ export type BuildErrorCode =
   | 'ANALYZE_BAD_SIGNATURE'
   | 'ANALYZE_DUPLICATE_ENDPOINT'
   | 'ANALYZE_BAD_PROJECT'
+  | 'ANALYZE_SYNTAX_ERROR'
+  | 'ANALYZE_NOT_SDK_DECORATOR'
+  | 'ANALYZE_NOT_ASYNC'
+  | 'ANALYZE_BAD_ENDPOINT_OPTIONS'
+  | 'ANALYZE_BAD_CONSTRAINT'
   | 'BUNDLE_FAILED'
   | 'BUNDLE_NOT_DETERMINISTIC'
   | 'IMAGE_WRITE_FAILED'
@@ -37,8 +42,17 @@ export class BuildError extends Error {
   readonly file?: string;
   readonly line?: number;
   readonly column?: number;
+  /**
+   * Every problem the step found, when it reports several at once (the analysis does): this error
+   * is the first of them, and its message lists them all.
+   */
+  readonly errors?: readonly BuildError[];
 
-  constructor(code: BuildErrorCode, message: string, options: { at?: SourceLocation; cause?: unknown } = {}) {
+  constructor(
+    code: BuildErrorCode,
+    message: string,
+    options: { at?: SourceLocation; cause?: unknown; errors?: readonly BuildError[] } = {},
+  ) {
     const at = options.at;
     super(at ? `${at.file}:${at.line}:${at.column}: ${message}` : message, { cause: options.cause });
     this.code = code;
@@ -47,5 +61,6 @@ export class BuildError extends Error {
       this.line = at.line;
       this.column = at.column;
     }
+    if (options.errors) this.errors = options.errors;
   }
 }

@@ -19,6 +19,7 @@ const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
 const fixtures = {
   hello: join(repoRoot, 'templates', 'hello'),
   'kitchen-sink': join(packageDir, 'test', 'fixtures', 'kitchen-sink'),
+  'all-types': join(packageDir, 'test', 'fixtures', 'all-types'),
 };
 const update = process.env.UPDATE_GOLDEN === '1';
 
@@ -60,6 +61,9 @@ describe('generateClient: golden files', () => {
     await expectGolden(join(dir, 'package.golden.json'), client['package.json']);
     await expectGolden(join(dir, 'index.golden.js'), client['index.js']);
     await expectGolden(join(dir, 'index.golden.d.ts'), client['index.d.ts']);
+    await expectGolden(join(dir, 'README.golden.md'), client['README.md']);
+    // The machine-readable API description is the manifest itself.
+    expect(client['app-manifest.json']).toBe(prettyCanonicalJson(manifest));
   });
 });
 
@@ -134,6 +138,55 @@ export async function connect(url, options) {
   });
 });
 
+describe('generateClient: Date and bigint cross the wire as strings', () => {
+  it('sends ISO strings and decimal strings, and turns the answer back into Date and bigint', async () => {
+    const { client } = await generate('all-types');
+    const dir = await mkdtemp(join(tmpdir(), 'blindbox-client-wire-'));
+    const stub = join(dir, 'node_modules', '@blindbox', 'client');
+    await mkdir(stub, { recursive: true });
+    await writeFile(
+      join(stub, 'package.json'),
+      JSON.stringify({ name: '@blindbox/client', type: 'module', main: 'index.js' }),
+    );
+    // The stand-in server echoes what it received on the wire as the answer of `tree`, and the
+    // wire form of a discriminated union for `storePatient`.
+    await writeFile(
+      join(stub, 'index.js'),
+      `export const sent = [];
+export async function connect() {
+  return { call: async (endpoint, input) => {
+    sent.push({ endpoint, input });
+    if (endpoint === 'tree') return { root: input.root, when: '2026-12-01T10:00:00.000Z',
+      visits: { items: [{ kind: 'checkup', at: '2026-01-02T03:04:05.006Z', by: 'dr' }, { kind: 'phone', minutes: 5 }], next: null, total: 2 } };
+    return {};
+  } };
+}
+`,
+    );
+    await writeFile(join(dir, 'index.js'), client['index.js']);
+    const mod = await import(pathToFileURL(join(dir, 'index.js')).href);
+    const { sent } = await import(pathToFileURL(join(stub, 'index.js')).href);
+    const c = await mod.connect('https://x.example');
+    const out = await c.tree({ root: { name: 'r', children: [] }, depth: 12345678901234567890n });
+    expect(sent[0].input).toEqual({ root: { name: 'r', children: [] }, depth: '12345678901234567890' });
+    expect(out.when).toBeInstanceOf(Date);
+    expect(out.when.toISOString()).toBe('2026-12-01T10:00:00.000Z');
+    expect(out.visits.items[0].at).toEqual(new Date('2026-01-02T03:04:05.006Z'));
+    expect(out.visits.items[1]).toEqual({ kind: 'phone', minutes: 5 });
+    await c.storePatient({
+      patient: { born: new Date(Date.UTC(1990, 0, 1)), balanceCents: -5n },
+      visits: [],
+    });
+    expect(sent[1].input).toEqual({
+      patient: { born: '1990-01-01T00:00:00.000Z', balanceCents: '-5' },
+      visits: [],
+    });
+    await expect(c.storePatient({ patient: { born: new Date(Number.NaN) }, visits: [] })).rejects.toThrow(
+      /invalid Date/,
+    );
+  });
+});
+
 /**
  * Runs the real `tsc --strict` over `files` next to a generated client. '@blindbox/client' resolves
  * to the real package (packages/client, from source) when it exports what generated clients use;
@@ -186,7 +239,13 @@ export declare function connect(url: string, options: ConnectOptions): Promise<S
 let realTypes: boolean | undefined;
 async function realClientTypes(): Promise<boolean> {
   if (realTypes !== undefined) return realTypes;
-  const probe: GeneratedClient = { 'package.json': '{}', 'index.js': '', 'index.d.ts': 'export {};\n' };
+  const probe: GeneratedClient = {
+    'package.json': '{}',
+    'README.md': '',
+    'app-manifest.json': '{}',
+    'index.js': '',
+    'index.d.ts': 'export {};\n',
+  };
   realTypes = true;
   const { ok, output } = await typecheck(probe, {
     'probe.ts': `import { connect, type ConnectOptions, type Session } from '@blindbox/client';
@@ -222,7 +281,58 @@ const WRONG_CALLS = [
   "await client.digest({ data: 'not bytes' });",
 ];
 
+const USE_ALL_TYPES = `import { connect, type Patient, type Visit } from './client/index.js';
+const c = await connect('https://all.example');
+const patient: Patient = {
+  id: 'p1', name: 'Ada', born: new Date(0), home: { street: 's', country: 'CH' },
+  balanceCents: 10n, tags: ['a'], notes: { allergy: 'none' },
+};
+const visit: Visit = { kind: 'surgery', at: new Date(), room: 3, notes: null };
+const summary = await c.storePatient({ patient, visits: [visit, { kind: 'phone', minutes: 10 }] });
+const born: Date = summary.patient.born;
+const big: bigint = summary.patient.balanceCents;
+const lat: number = summary.location[0];
+const page = await c.listPatients({ limit: 10 });
+const guardian: Patient | undefined = page.items[0]?.guardian?.guardian;
+const t = await c.tree({ root: { name: 'r', children: [{ name: 'c', children: [] }] }, depth: 2n });
+const when: Date = t.when;
+console.log(born, big, lat, guardian, when);
+`;
+
+const WRONG_ALL_TYPES = [
+  '// @ts-expect-error: born is a Date, not a string',
+  "await c.storePatient({ patient: { ...patient, born: '1990-01-01' }, visits: [] });",
+  '// @ts-expect-error: depth is a bigint',
+  "await c.tree({ root: { name: 'r', children: [] }, depth: 2 });",
+  "// @ts-expect-error: 'video' is not a kind of Visit",
+  "await c.storePatient({ patient, visits: [{ kind: 'video', minutes: 5 }] });",
+  '// @ts-expect-error: a surgery needs a room',
+  "await c.storePatient({ patient, visits: [{ kind: 'surgery', at: new Date(), notes: null }] });",
+  "// @ts-expect-error: country is 'CH' | 'FR'",
+  "await c.storePatient({ patient: { ...patient, home: { street: 's', country: 'DE' } }, visits: [] });",
+];
+
 describe('generateClient: the declarations type-check with tsc --strict', () => {
+  it('all-types: accepts correct calls and flags wrong ones', async () => {
+    const { client } = await generate('all-types');
+    const result = await typecheck(client, { 'use.ts': `${USE_ALL_TYPES}${WRONG_ALL_TYPES.join('\n')}\n` });
+    expect(result.output).toBe('');
+    expect(result.ok).toBe(true);
+  }, 60_000);
+
+  it('all-types: each wrong call fails without its expect-error comment', async () => {
+    const { client } = await generate('all-types');
+    const wrong = WRONG_ALL_TYPES.filter((l) => !l.startsWith('//'));
+    const result = await typecheck(client, { 'use.ts': `${USE_ALL_TYPES}${wrong.join('\n')}\n` });
+    expect(result.ok).toBe(false);
+    const base = USE_ALL_TYPES.split('\n').length;
+    const failing = new Set(
+      [...result.output.matchAll(/use\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])),
+    );
+    // One error on each wrong line, and none on the correct part above them.
+    expect([...failing].sort((a, b) => a - b)).toEqual(wrong.map((_, i) => base + i));
+  }, 60_000);
+
   it('accepts correct calls and flags wrong ones', async () => {
     const { client } = await generate('hello');
     const result = await typecheck(client, { 'use.ts': `${USE_HELLO}${WRONG_CALLS.join('\n')}\n` });

@@ -4,8 +4,20 @@ export interface EnclaveOptions {
   name: string;
 }
 
-/** Options of {@link endpoint}. Reserved for per-endpoint limits; none yet. */
-export type EndpointOptions = Record<string, never>;
+/**
+ * Options of {@link endpoint}. `blindbox build` reads them from the source (literals only) into the
+ * app manifest; the runtime and the generated client enforce them (docs/reference/types.md).
+ */
+export interface EndpointOptions {
+  /** The endpoint's name for clients (a JavaScript identifier). Default: the method's name. */
+  name?: string;
+  /** The handler may run twice for one call without harm: the client may then resend. Default: false. */
+  idempotent?: boolean;
+  /** Largest input, in bytes of its CBOR encoding plus any streamed tail. Default: the server's limit. */
+  maxInputBytes?: number;
+  /** Largest output, likewise. Default: the server's limit. */
+  maxOutputBytes?: number;
+}
 
 type AnyClass = abstract new (...args: never[]) => unknown;
 // biome-ignore lint/suspicious/noExplicitAny: the decorator must accept any method signature; types come from the build's analysis.
