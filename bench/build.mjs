@@ -17,12 +17,19 @@ const cli = join(root, 'packages', 'cli', 'bin', 'run.js');
 const RUNS = Number(process.env.BLINDBOX_BENCH_RUNS ?? 5);
 const tmp = mkdtempSync(join(os.tmpdir(), 'blindbox-bench-build-'));
 const project = join(tmp, 'hello');
-cpSync(join(root, 'templates', 'hello'), project, { recursive: true, filter: (s) => !s.includes('.blindbox') });
+cpSync(join(root, 'templates', 'hello'), project, {
+  recursive: true,
+  filter: (s) => !s.includes('.blindbox'),
+});
 const out = join(tmp, 'out');
 
 function timed(args, env = {}) {
   const t = process.hrtime.bigint();
-  const r = spawnSync(args[0], args.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(args[0], args.slice(1), {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr || r.stdout}`);
   return ms;
@@ -31,7 +38,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Cold: an empty cache (npm pack of the Node package, apt-get download of the .debs).
 const coldCache = join(tmp, 'cold-cache');
-const coldMs = timed([process.execPath, cli, 'build', project, '--out', out, '--json'], { BLINDBOX_CACHE_DIR: coldCache });
+const coldMs = timed([process.execPath, cli, 'build', project, '--out', out, '--json'], {
+  BLINDBOX_CACHE_DIR: coldCache,
+});
 rmSync(coldCache, { recursive: true, force: true });
 // Warm-up of the user cache, then alternate ours and the floor so that load hits both alike.
 timed([process.execPath, cli, 'build', project, '--out', out, '--json']);
@@ -71,11 +80,16 @@ const result = {
   targets: { warmOverFloor: 2, versionOverNode: 2 },
 };
 console.log(`warm blindbox build   ${result.warmBuildMs.toFixed(0)} ms (median of ${RUNS})`);
-console.log(`floor (esbuild+sha256) ${result.floorMs.toFixed(0)} ms  → ratio ${result.warmOverFloor.toFixed(2)}x (target ≤ 2x)`);
+console.log(
+  `floor (esbuild+sha256) ${result.floorMs.toFixed(0)} ms  → ratio ${result.warmOverFloor.toFixed(2)}x (target ≤ 2x)`,
+);
 console.log(`cold blindbox build   ${coldMs.toFixed(0)} ms (empty cache: fetch + verify + extract)`);
-console.log(`blindbox --version    ${result.versionMs.toFixed(0)} ms, node -e 0 ${result.nodeMs.toFixed(0)} ms → ratio ${result.versionOverNode.toFixed(2)}x (target ≤ 2x)`);
+console.log(
+  `blindbox --version    ${result.versionMs.toFixed(0)} ms, node -e 0 ${result.nodeMs.toFixed(0)} ms → ratio ${result.versionOverNode.toFixed(2)}x (target ≤ 2x)`,
+);
 console.log(`image ${(result.imageBytes / 1e6).toFixed(1)} MB:`);
-for (const l of layers) console.log(`  ${String(l.layer).padEnd(14)} ${(l.bytes / 1e6).toFixed(2).padStart(8)} MB`);
+for (const l of layers)
+  console.log(`  ${String(l.layer).padEnd(14)} ${(l.bytes / 1e6).toFixed(2).padStart(8)} MB`);
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'build.json'), `${JSON.stringify(result, null, 2)}\n`);
 rmSync(tmp, { recursive: true, force: true });
