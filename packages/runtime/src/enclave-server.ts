@@ -55,7 +55,7 @@ export interface EnclaveServerOptions {
   maxBodyBytes?: number;
   /**
    * Memory held for call bodies across all requests in flight (same as
-   * `limits.maxInFlightBodyBytes`). Default: 4 × `maxBodyBytes` × 2.
+   * `limits.maxInFlightBodyBytes`). Default: 4 × `maxBodyBytes` × 5.
    */
   maxInFlightBodyBytes?: number;
   /** Resource bounds: connections, pipelining, evidence, timeouts, budgets, replay window. See {@link ServerLimits}. */

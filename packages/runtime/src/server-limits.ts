@@ -76,10 +76,10 @@ export interface ServerLimits {
   /**
    * Memory held for call bodies (the body and its plaintext: {@link HELD_PER_BODY_BYTE} bytes per
    * body byte) across all requests in flight; a request that would exceed it gets `503` with
-   * `retry-after`. Default: 4 large calls, 4 × `maxBodyBytes` × 2.
+   * `retry-after`. Default: 4 large calls, 4 × `maxBodyBytes` × 5.
    */
   maxInFlightBodyBytes: number;
-  /** The same, for all requests of one remote address. Default: 2 × `maxBodyBytes` × 2. */
+  /** The same, for all requests of one remote address. Default: 2 × `maxBodyBytes` × 5. */
   maxInFlightBodyBytesPerClient: number;
   /**
    * Calls whose declared body is at most this big draw from a separate reserve
@@ -87,7 +87,7 @@ export interface ServerLimits {
    * Default: 64 KiB.
    */
   smallBodyBytes: number;
-  /** The reserve (held memory) for small calls, across all clients. Default: 16 MiB (128 calls of 64 KiB). */
+  /** The reserve (held memory) for small calls, across all clients. Default: 16 MiB (51 calls of 64 KiB, 3 000 of 1 KiB). */
   smallBodyReserveBytes: number;
   /** One-shot replay protection: oldest acceptable `sentAt`, relative to the server clock. Default: 300 000 ms. */
   replayPastWindowMs: number;
