@@ -43,8 +43,9 @@ export interface ConnectOptions extends AttestOptions {
   /** Use protocol v1.1 sessions when the server offers them (it confirms inside a sealed answer). Default: true. */
   sessions?: boolean;
   /**
-   * Send streamed inputs as streamed uploads. Default: true. Browsers stream request bodies only
-   * over HTTP/2 or later: set false for an HTTP/1.1 origin (the body is then sealed whole first).
+   * Send chunked inputs as streamed uploads (bounded memory). Default: true in Node, false in
+   * browsers, which stream request bodies only over HTTP/2 or later (set true for such an origin);
+   * when false the frames are sealed into one body first.
    */
   streamUploads?: boolean;
   /** Bounded retries of calls proven not to have run (sealed `NOT_RUN_*`), or of idempotent endpoints. */
@@ -101,6 +102,13 @@ interface Channel {
 }
 
 const MAX_SEQ = 2 ** 32;
+
+/**
+ * Streamed request bodies work in Node's fetch over HTTP/1.1; browsers stream request bodies only
+ * over HTTP/2 or later, so there the default seals the body whole first (same bytes on the wire).
+ */
+const STREAM_UPLOADS_BY_DEFAULT =
+  typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -209,7 +217,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       timeouts,
       limits,
       maxResponseBytes: info.maxOutputBytes ?? limits.responseBytes,
-      streamUploads: options.streamUploads ?? true,
+      streamUploads: options.streamUploads ?? STREAM_UPLOADS_BY_DEFAULT,
     };
   }
 
