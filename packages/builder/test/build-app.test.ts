@@ -71,7 +71,9 @@ describe('buildApp: layout', () => {
       'release.json',
     ]);
     // The generated client package (its file list is generate-client's own contract).
-    expect(tree).toEqual(expect.arrayContaining(['client/index.d.ts', 'client/index.js', 'client/package.json']));
+    expect(tree).toEqual(
+      expect.arrayContaining(['client/index.d.ts', 'client/index.js', 'client/package.json']),
+    );
     // Three layers (libs, node, app), the config and the manifest.
     expect(tree.filter((f) => f.startsWith('image/blobs/sha256/'))).toHaveLength(5);
     expect(existsSync(join(projectA, 'blindbox.lock'))).toBe(true);
