@@ -41,8 +41,10 @@ export function writeRuncConfig(
 ): void {
   const hostUid = process.getuid?.() ?? 0;
   const hostGid = process.getgid?.() ?? 0;
-  const user = image.user ?? { uid: 65534, gid: 65534 };
   const rootless = hostUid !== 0;
+  // Rootless, one host uid can be mapped, and runc needs the container's root mapped: the process
+  // runs as that root, which is the unprivileged invoking user on the host, with no capabilities.
+  const user = rootless ? { uid: 0, gid: 0 } : (image.user ?? { uid: 65534, gid: 65534 });
   const config = {
     ociVersion: '1.0.2',
     process: {
@@ -97,8 +99,8 @@ export function writeRuncConfig(
     linux: {
       ...(rootless
         ? {
-            uidMappings: [{ containerID: user.uid, hostID: hostUid, size: 1 }],
-            gidMappings: [{ containerID: user.gid, hostID: hostGid, size: 1 }],
+            uidMappings: [{ containerID: 0, hostID: hostUid, size: 1 }],
+            gidMappings: [{ containerID: 0, hostID: hostGid, size: 1 }],
           }
         : { resources: { devices: [{ allow: false, access: 'rwm' }] } }),
       namespaces: [
