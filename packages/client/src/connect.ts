@@ -235,7 +235,10 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     if (outcome.kind !== 'response') return;
     const { response, sessionKeys } = outcome;
     if (response.serverTime !== undefined) clockOffset = response.serverTime - now().getTime();
+    // Once per opening call: adopting the same keys twice would restart seq at 0 and reuse nonces.
+    if (!askedForSession) return;
     if (sessionKeys !== undefined && response.session !== undefined && attested === current) {
+      if (channel?.keys === sessionKeys) return;
       channel = {
         keys: sessionKeys,
         attested,
@@ -244,7 +247,10 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
         inFlight: 0,
         window: response.session.window,
       };
-    } else if (askedForSession && !(!response.ok && response.error.code.startsWith('NOT_RUN_'))) {
+    } else if (
+      response.session === undefined &&
+      !(!response.ok && response.error.code.startsWith('NOT_RUN_'))
+    ) {
       mode = 'v1'; // a v1 server ignores openSession (docs/protocol.md §11.1)
     }
   }

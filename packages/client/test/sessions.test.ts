@@ -55,6 +55,16 @@ describe('sessions against the runtime', () => {
     expect(seen.slice(1).every((kind) => kind === 2)).toBe(true);
   });
 
+  it('serves bursts of concurrent calls that start while the session is being opened', async () => {
+    const session = await connect(proxy.url, base);
+    const burst = (n: number, offset: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => session.call('add', { a: offset + i, b: 0 })));
+    const results = await Promise.all([burst(10, 0), burst(10, 100).then(() => burst(30, 200))]);
+    expect(results[0]).toEqual(Array.from({ length: 10 }, (_, i) => ({ sum: i })));
+    expect(session.inSession).toBe(true);
+    expect(await burst(30, 500)).toEqual(Array.from({ length: 30 }, (_, i) => ({ sum: 500 + i })));
+  });
+
   it('sends a Uint8Array above the threshold as a chunked tail; the handler gets the bytes', async () => {
     const session = await connect(proxy.url, { ...base, limits: { streamThreshold: 64 * 1024 } });
     const data = new Uint8Array(3 * 2 ** 20 + 5).map((_, i) => i * 7);
