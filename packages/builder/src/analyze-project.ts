@@ -1,17 +1,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { AppManifest, EndpointManifest, TypeSchema } from '@blindbox/protocol';
-import {
-  type ClassDeclaration,
-  type Decorator,
-  type MethodDeclaration,
-  Node,
-  Project,
-  type SourceFile,
-  SyntaxKind,
-  ts,
-} from 'ts-morph';
+import type { AppManifest, EndpointManifest } from '@blindbox/protocol';
+import { type ClassDeclaration, type Decorator, Node, Project, type SourceFile, ts } from 'ts-morph';
 import { analyzeEndpoint, syntaxErrors } from './analysis/analyze-endpoint.js';
 import { BuildError } from './build-error.js';
 import { isAppModule, listFiles } from './list-project-files.js';
@@ -93,6 +84,28 @@ export async function analyzeProject(projectDir: string, entry?: string): Promis
   const appName = enclaveName(root, decorator);
 
   const converter = new SchemaConverter(ctx);
+  const { endpoints, signatureErrors } = collectEndpoints(root, cls, converter, isSdk);
+  const errors = [...signatureErrors, ...converter.errors];
+  if (errors.length > 0) throw collected(errors);
+  endpoints.sort((a, b) => compareStrings(a.name, b.name));
+  const definitions = converter.definitions();
+
+  return {
+    manifestVersion: 1,
+    app: { name: appName, version },
+    enclave: { className, module: relativePosix(root, cls.getSourceFile().getFilePath()) },
+    endpoints,
+    ...(Object.keys(definitions).length > 0 ? { definitions } : {}),
+  };
+}
+
+/** Every `@endpoint` of the class, in method-name order; signature problems collected, not thrown. */
+function collectEndpoints(
+  root: string,
+  cls: ClassDeclaration,
+  converter: SchemaConverter,
+  isSdk: (name: string) => (decorator: Decorator) => boolean,
+): { endpoints: EndpointManifest[]; signatureErrors: BuildError[] } {
   const signatureErrors: BuildError[] = [];
   const endpoints: EndpointManifest[] = [];
   const seen = new Map<string, string>();
@@ -137,18 +150,7 @@ export async function analyzeProject(projectDir: string, entry?: string): Promis
     seen.set(endpoint.name, endpoint.source);
     endpoints.push(endpoint);
   }
-  const errors = [...signatureErrors, ...converter.errors];
-  if (errors.length > 0) throw collected(errors);
-  endpoints.sort((a, b) => compareStrings(a.name, b.name));
-  const definitions = converter.definitions();
-
-  return {
-    manifestVersion: 1,
-    app: { name: appName, version },
-    enclave: { className, module: relativePosix(root, cls.getSourceFile().getFilePath()) },
-    endpoints,
-    ...(Object.keys(definitions).length > 0 ? { definitions } : {}),
-  };
+  return { endpoints, signatureErrors };
 }
 
 /**

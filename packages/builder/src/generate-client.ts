@@ -1,7 +1,7 @@
 import type { AppManifest, EndpointManifest, TypeSchema } from '@blindbox/protocol';
 import { BuildError } from './build-error.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
-import { type Direction, declareType, propertyKey, quote, tsdoc, typeText } from './codegen/client-types.js';
+import { type Direction, declareType, propertyKey, quote, tsdoc } from './codegen/client-types.js';
 import { WIRE_RUNTIME, wirePlans } from './codegen/wire-plan.js';
 import { refName } from './type-to-schema.js';
 
@@ -163,25 +163,35 @@ function inputOnlyDefinitions(manifest: AppManifest): Set<string> {
   const defs = manifest.definitions ?? {};
   const reach = (roots: TypeSchema[]) => {
     const seen = new Set<string>();
-    const walk = (s: TypeSchema): void => {
-      if ('$ref' in s) {
-        const n = refName(s);
-        if (seen.has(n)) return;
+    const walk = (schema: TypeSchema): void => {
+      for (const child of children(schema)) {
+        if (!('$ref' in child)) {
+          walk(child);
+          continue;
+        }
+        const n = refName(child);
+        if (seen.has(n)) continue;
         seen.add(n);
         const target = defs[n];
         if (target) walk(target);
-      } else if ('anyOf' in s) s.anyOf.forEach(walk);
-      else if ('type' in s && s.type === 'array') (s.prefixItems ?? [s.items]).forEach(walk);
-      else if ('type' in s && s.type === 'object') {
-        Object.values(s.properties).forEach(walk);
-        if (s.additionalProperties !== false) walk(s.additionalProperties);
       }
     };
-    roots.forEach(walk);
+    for (const root of roots) walk({ anyOf: [root] });
     return seen;
   };
   const fromOutputs = reach(manifest.endpoints.map((e) => e.output));
   return new Set([...reach(manifest.endpoints.map((e) => e.input))].filter((d) => !fromOutputs.has(d)));
+}
+
+/** The schemas directly inside `schema`. */
+function children(schema: TypeSchema): TypeSchema[] {
+  if ('anyOf' in schema) return schema.anyOf;
+  if (!('type' in schema)) return [];
+  if (schema.type === 'array') return schema.prefixItems ?? [schema.items];
+  if (schema.type !== 'object') return [];
+  const out = Object.values(schema.properties);
+  if (schema.additionalProperties !== false) out.push(schema.additionalProperties);
+  return out;
 }
 
 function clientJs(manifest: AppManifest, release: PinnedReleaseInfo): string {

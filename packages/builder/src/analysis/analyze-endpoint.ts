@@ -30,33 +30,7 @@ export function analyzeEndpoint(
   const methodName = nameNode.getText();
   const options = readEndpointOptions(root, decorator);
   const name = options.name ?? methodName;
-  if (
-    method.isStatic() ||
-    method.hasModifier(SyntaxKind.PrivateKeyword) ||
-    method.hasModifier(SyntaxKind.ProtectedKeyword)
-  ) {
-    throw bad(`@endpoint '${methodName}' must be a public instance method.`);
-  }
-  if (RESERVED_ENDPOINT_NAMES.has(name)) {
-    throw bad(`'${name}' is reserved by the generated client; rename the endpoint.`);
-  }
-  if (method.getOverloads().length > 0) {
-    throw bad(`@endpoint '${methodName}' has overloads; an endpoint has exactly one signature.`);
-  }
-  const params = method.getParameters();
-  const [param] = params;
-  if (params.length !== 1 || !param) {
-    throw bad(
-      `@endpoint '${methodName}' takes ${params.length} parameters; it must take exactly one object, e.g. \`${methodName}(req: { … })\`.`,
-      params[1] ?? nameNode,
-    );
-  }
-  if (param.isRestParameter() || param.isOptional()) {
-    throw bad(
-      `the parameter of @endpoint '${methodName}' must be a required object, not optional or rest.`,
-      param,
-    );
-  }
+  const param = checkShape(method, methodName, name, bad);
   const paramName = param.getNameNode();
   const errorsBefore = converter.errors.length;
   const input = converter.convert(param.getType(), {
@@ -100,7 +74,7 @@ export function analyzeEndpoint(
     [input, 'parameter', param],
     [output, 'result', returnNode],
   ] as const) {
-    const nested = nestedStream(converter, schema, true, '');
+    const nested = nestedStream(converter, schema);
     if (nested !== undefined) {
       throw bad(
         `a byte stream in the ${label} of @endpoint '${methodName}' must be a top-level member (found at ${nested}): the protocol streams one top-level field (docs/protocol.md §11.3).`,
@@ -119,6 +93,44 @@ export function analyzeEndpoint(
     ...(options.idempotent === true ? { idempotent: true } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   };
+}
+
+/** Modifiers, name, overloads and the single required parameter of an endpoint method. */
+function checkShape(
+  method: MethodDeclaration,
+  methodName: string,
+  name: string,
+  bad: (message: string, node?: Node) => BuildError,
+) {
+  const nameNode = method.getNameNode();
+  if (
+    method.isStatic() ||
+    method.hasModifier(SyntaxKind.PrivateKeyword) ||
+    method.hasModifier(SyntaxKind.ProtectedKeyword)
+  ) {
+    throw bad(`@endpoint '${methodName}' must be a public instance method.`);
+  }
+  if (RESERVED_ENDPOINT_NAMES.has(name)) {
+    throw bad(`'${name}' is reserved by the generated client; rename the endpoint.`);
+  }
+  if (method.getOverloads().length > 0) {
+    throw bad(`@endpoint '${methodName}' has overloads; an endpoint has exactly one signature.`);
+  }
+  const params = method.getParameters();
+  const [param] = params;
+  if (params.length !== 1 || !param) {
+    throw bad(
+      `@endpoint '${methodName}' takes ${params.length} parameters; it must take exactly one object, e.g. \`${methodName}(req: { … })\`.`,
+      params[1] ?? nameNode,
+    );
+  }
+  if (param.isRestParameter() || param.isOptional()) {
+    throw bad(
+      `the parameter of @endpoint '${methodName}' must be a required object, not optional or rest.`,
+      param,
+    );
+  }
+  return param;
 }
 
 /** The JSDoc text of the handler (summary and tags, as written), for the client's TSDoc. */
@@ -140,41 +152,68 @@ function docText(method: MethodDeclaration): string | undefined {
  * at the root is followed; below it, a definition that contains a stream anywhere is the answer
  * (memoized per definition, so a DAG of shared types is walked once, not once per path).
  */
-function nestedStream(
-  converter: SchemaConverter,
-  schema: TypeSchema,
-  top: boolean,
-  path: string,
-  memo = new Map<string, boolean>(),
-): string | undefined {
-  if ('$ref' in schema) {
-    if (top && path === '') return nestedStream(converter, converter.resolve(schema), top, path, memo);
-    return containsStream(converter, schema, memo) ? path || '/' : undefined;
-  }
-  if ('x-blindbox-type' in schema)
-    return schema['x-blindbox-type'] === 'stream' && !top ? path || '/' : undefined;
-  if ('anyOf' in schema) {
-    for (const option of schema.anyOf) {
-      const found = nestedStream(converter, option, false, path, memo);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (schema.type === 'array') {
-    for (const [i, item] of (schema.prefixItems ?? [schema.items]).entries()) {
-      const found = nestedStream(converter, item, false, `${path}/${i}`, memo);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (schema.type !== 'object') return undefined;
-  for (const [key, property] of Object.entries(schema.properties)) {
+function nestedStream(converter: SchemaConverter, schema: TypeSchema): string | undefined {
+  const root = converter.resolve(schema);
+  const memo = new Map<string, boolean>();
+  if (isStream(root)) return undefined;
+  if (!('type' in root) || root.type !== 'object') return streamPath(converter, root, '', memo);
+  for (const [key, property] of Object.entries(root.properties)) {
     // Members of the top-level object may stream; anything deeper may not.
-    const found = nestedStream(converter, property, top && path === '', `${path}/${key}`, memo);
+    if (isStream(converter.resolve(property))) continue;
+    const found = streamPath(converter, property, `/${key}`, memo);
     if (found !== undefined) return found;
   }
-  if (schema.additionalProperties !== false)
-    return nestedStream(converter, schema.additionalProperties, false, `${path}/*`, memo);
+  return root.additionalProperties === false
+    ? undefined
+    : streamPath(converter, root.additionalProperties, '/*', memo);
+}
+
+function isStream(schema: TypeSchema): boolean {
+  return 'x-blindbox-type' in schema && schema['x-blindbox-type'] === 'stream';
+}
+
+/** The pointer of the first stream marker in `schema` (below `path`), if any. */
+function streamPath(
+  converter: SchemaConverter,
+  schema: TypeSchema,
+  path: string,
+  memo: Map<string, boolean>,
+): string | undefined {
+  if ('$ref' in schema) return containsStream(converter, schema, memo) ? path || '/' : undefined;
+  if (isStream(schema)) return path || '/';
+  if ('anyOf' in schema)
+    return firstPath(
+      schema.anyOf.map((o) => [o, path]),
+      converter,
+      memo,
+    );
+  if (!('type' in schema)) return undefined;
+  if (schema.type === 'array') {
+    const items = schema.prefixItems ?? [schema.items];
+    return firstPath(
+      items.map((item, i) => [item, `${path}/${i}`]),
+      converter,
+      memo,
+    );
+  }
+  if (schema.type !== 'object') return undefined;
+  const members: [TypeSchema, string][] = Object.entries(schema.properties).map(([k, p]) => [
+    p,
+    `${path}/${k}`,
+  ]);
+  if (schema.additionalProperties !== false) members.push([schema.additionalProperties, `${path}/*`]);
+  return firstPath(members, converter, memo);
+}
+
+function firstPath(
+  entries: [TypeSchema, string][],
+  converter: SchemaConverter,
+  memo: Map<string, boolean>,
+): string | undefined {
+  for (const [schema, path] of entries) {
+    const found = streamPath(converter, schema, path, memo);
+    if (found !== undefined) return found;
+  }
   return undefined;
 }
 

@@ -65,48 +65,55 @@ function applyOne(schema: TypeSchema, name: ConstraintName, value: string): Type
   switch (name) {
     case 'integer':
       if (kind !== 'number') return '@integer applies to number properties';
-      if (value !== '') return '@integer takes no value';
-      return { ...schema, type: 'integer' } as TypeSchema;
+      return value === '' ? ({ ...schema, type: 'integer' } as TypeSchema) : '@integer takes no value';
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
-    case 'exclusiveMaximum': {
-      if (kind !== 'number') return `@${name} applies to number properties`;
-      const n = parseNumber(value);
-      if (n === undefined) return `@${name} needs a finite number, found '${value}'`;
-      return { ...schema, [name]: n } as TypeSchema;
-    }
+    case 'exclusiveMaximum':
+      return bound(schema, kind, name, value);
     case 'minLength':
-    case 'maxLength': {
-      if (kind !== 'string' && !(name === 'maxLength' && kind === 'bytes'))
-        return `@${name} applies to string properties${name === 'maxLength' ? ' and Uint8Array' : ''}`;
-      const n = parseCount(value);
-      if (n === undefined) return `@${name} needs a non-negative integer, found '${value}'`;
-      return { ...schema, [name]: n } as TypeSchema;
-    }
+    case 'maxLength':
     case 'minItems':
-    case 'maxItems': {
-      if (kind !== 'array') return `@${name} applies to array properties`;
-      const n = parseCount(value);
-      if (n === undefined) return `@${name} needs a non-negative integer, found '${value}'`;
-      return { ...schema, [name]: n } as TypeSchema;
-    }
+    case 'maxItems':
+      return count(schema, kind, name, value);
     case 'pattern':
-      if (kind !== 'string') return '@pattern applies to string properties';
-      try {
-        new RegExp(value, 'u');
-      } catch {
-        return `@pattern '${value}' is not a valid regular expression (u flag)`;
-      }
-      return value === ''
-        ? '@pattern needs a regular expression'
-        : ({ ...schema, pattern: value } as TypeSchema);
+      return pattern(schema, kind, value);
     case 'format':
       if (kind !== 'string') return '@format applies to string properties';
       if (!(STRING_FORMATS as readonly string[]).includes(value))
         return `@format must be one of ${STRING_FORMATS.join(', ')}, found '${value}'`;
       return { ...schema, format: value } as TypeSchema;
   }
+}
+
+type Kind = ReturnType<typeof schemaKind>;
+
+function bound(schema: TypeSchema, kind: Kind, name: string, value: string): TypeSchema | string {
+  if (kind !== 'number') return `@${name} applies to number properties`;
+  const n = parseNumber(value);
+  if (n === undefined) return `@${name} needs a finite number, found '${value}'`;
+  return { ...schema, [name]: n } as TypeSchema;
+}
+
+function count(schema: TypeSchema, kind: Kind, name: string, value: string): TypeSchema | string {
+  const items = name === 'minItems' || name === 'maxItems';
+  if (items && kind !== 'array') return `@${name} applies to array properties`;
+  if (!items && kind !== 'string' && !(name === 'maxLength' && kind === 'bytes'))
+    return `@${name} applies to string properties${name === 'maxLength' ? ' and Uint8Array' : ''}`;
+  const n = parseCount(value);
+  if (n === undefined) return `@${name} needs a non-negative integer, found '${value}'`;
+  return { ...schema, [name]: n } as TypeSchema;
+}
+
+function pattern(schema: TypeSchema, kind: Kind, value: string): TypeSchema | string {
+  if (kind !== 'string') return '@pattern applies to string properties';
+  if (value === '') return '@pattern needs a regular expression';
+  try {
+    new RegExp(value, 'u');
+  } catch {
+    return `@pattern '${value}' is not a valid regular expression (u flag)`;
+  }
+  return { ...schema, pattern: value } as TypeSchema;
 }
 
 function schemaKind(schema: TypeSchema): 'number' | 'string' | 'array' | 'bytes' | 'other' {

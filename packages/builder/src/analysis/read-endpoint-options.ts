@@ -35,33 +35,39 @@ export function readEndpointOptions(root: string, decorator: Decorator): Endpoin
     if (!Node.isPropertyAssignment(prop)) {
       throw bad('@endpoint options are `key: literal` pairs (no spreads, shorthands or methods).', prop);
     }
-    const key = prop.getName();
-    const init = prop.getInitializerOrThrow();
-    if (key === 'name') {
-      if (!(Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)))
-        throw bad('`name` must be a string literal.', init);
-      const value = init.getLiteralValue();
-      if (!ENDPOINT_NAME.test(value))
-        throw bad(
-          `endpoint name ${JSON.stringify(value)} must be a JavaScript identifier (the client method's name).`,
-          init,
-        );
-      found.name = value;
-    } else if (key === 'idempotent') {
-      if (!Node.isTrueLiteral(init) && !Node.isFalseLiteral(init))
-        throw bad('`idempotent` must be true or false.', init);
-      found.idempotent = Node.isTrueLiteral(init);
-    } else if ((BYTE_LIMITS as readonly string[]).includes(key)) {
-      const value = Node.isNumericLiteral(init) ? init.getLiteralValue() : Number.NaN;
-      if (!Number.isSafeInteger(value) || value <= 0)
-        throw bad(`\`${key}\` must be a positive integer literal (bytes), e.g. 1_000_000.`, init);
-      found.limits = { ...found.limits, [key]: value };
-    } else {
-      throw bad(
-        `unknown @endpoint option '${key}': the options are name, idempotent, maxInputBytes, maxOutputBytes.`,
-        prop,
-      );
-    }
+    readOption(prop.getName(), prop.getInitializerOrThrow(), found, (m, n) => bad(m, n ?? prop));
   }
   return found;
+}
+
+function readOption(
+  key: string,
+  init: Node,
+  found: EndpointOptionsFound,
+  bad: (message: string, node?: Node) => BuildError,
+): void {
+  if (key === 'name') {
+    if (!(Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init)))
+      throw bad('`name` must be a string literal.', init);
+    const value = init.getLiteralValue();
+    if (!ENDPOINT_NAME.test(value))
+      throw bad(
+        `endpoint name ${JSON.stringify(value)} must be a JavaScript identifier (the client method's name).`,
+        init,
+      );
+    found.name = value;
+  } else if (key === 'idempotent') {
+    if (!Node.isTrueLiteral(init) && !Node.isFalseLiteral(init))
+      throw bad('`idempotent` must be true or false.', init);
+    found.idempotent = Node.isTrueLiteral(init);
+  } else if ((BYTE_LIMITS as readonly string[]).includes(key)) {
+    const value = Node.isNumericLiteral(init) ? init.getLiteralValue() : Number.NaN;
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw bad(`\`${key}\` must be a positive integer literal (bytes), e.g. 1_000_000.`, init);
+    found.limits = { ...found.limits, [key]: value };
+  } else {
+    throw bad(
+      `unknown @endpoint option '${key}': the options are name, idempotent, maxInputBytes, maxOutputBytes.`,
+    );
+  }
 }

@@ -49,10 +49,7 @@ export function typeText(schema: TypeSchema, dir: Direction, depth: number, name
   if ('anyOf' in schema) return schema.anyOf.map((s) => typeText(s, dir, depth, nameOf)).join(' | ');
   switch (schema.type) {
     case 'string':
-      if (schema['x-blindbox-js'] === 'Date') return 'Date';
-      if (schema['x-blindbox-js'] === 'bigint') return 'bigint';
-      if (schema.const !== undefined) return quote(schema.const);
-      return schema.enum ? schema.enum.map(quote).join(' | ') : 'string';
+      return stringText(schema);
     case 'number':
     case 'integer':
       if (schema.const !== undefined) return String(schema.const);
@@ -69,6 +66,13 @@ export function typeText(schema: TypeSchema, dir: Direction, depth: number, name
       }
       return objectBody(schema, dir, depth, nameOf);
   }
+}
+
+function stringText(schema: Extract<TypeSchema, { type: 'string' }>): string {
+  if (schema['x-blindbox-js'] === 'Date') return 'Date';
+  if (schema['x-blindbox-js'] === 'bigint') return 'bigint';
+  if (schema.const !== undefined) return quote(schema.const);
+  return schema.enum ? schema.enum.map(quote).join(' | ') : 'string';
 }
 
 function arrayText(
