@@ -8,6 +8,9 @@ import { type ByteSource, sealChunks } from '../stream/seal-chunks.js';
 import type { SessionKeys } from './derive-session-keys.js';
 import { encodeSessionHeader } from './session-header.js';
 
+/** The highest seq sealed per session (client side), so that no seq is ever sealed twice. */
+const lastSealed = new WeakMap<SessionKeys, number>();
+
 /** Options of {@link sealSessionRequest}. */
 export interface SealSessionRequestOptions {
   /** The bytes of the field `request.stream` points at (required exactly when `stream` is set). */
@@ -52,9 +55,10 @@ export interface SealedSessionRequest {
 /**
  * Seals one call in a session: header ‖ frames of u32(head_length) ‖ CBOR(request) ‖ tail, under
  * the client-to-server key and nonce base with `seq` (docs/protocol.md §11.3–11.4). The caller
- * allocates `seq` (a counter from 0, never reused).
+ * allocates `seq` (a counter from 0); each call must use a higher one than the last for these keys.
  *
- * @throws TypeError on invalid request fields or a tail without `stream` (or the reverse).
+ * @throws TypeError on invalid request fields or a tail without `stream` (or the reverse);
+ *   RangeError when `seq` is not above the last one sealed with `keys`.
  */
 export function sealSessionRequest(
   keys: SessionKeys,
@@ -65,6 +69,13 @@ export function sealSessionRequest(
   if ((request.stream === undefined) !== (options.tail === undefined)) {
     throw new TypeError('request.stream and options.tail go together');
   }
+  // The sequence number is the nonce: sealing one twice under the same keys would reuse an AEAD
+  // nonce (for AES-GCM that leaks the authentication key). Refuse anything not above the last.
+  const last = lastSealed.get(keys) ?? -1;
+  if (!Number.isSafeInteger(seq) || seq <= last) {
+    throw new RangeError(`seq ${seq} is not above the last one sealed with these keys (${last})`);
+  }
+  lastSealed.set(keys, seq);
   const header = encodeSessionHeader({ keyId: keys.keyId, sessionId: keys.sessionId, seq });
   const head = encodeCbor(callRequestToMap(request));
   const plaintext = encodeMessagePlaintext(head, options.tail);

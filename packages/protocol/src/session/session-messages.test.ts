@@ -86,8 +86,9 @@ describe('sessions (docs/protocol.md §11.2–11.5)', () => {
 
   it('refuses a replayed message and one from below the window, but not reordered ones', async () => {
     const { client, state } = await openPair();
-    const m5 = await collect(sealSessionRequest(client, 5, request('e', 1)).body);
+    // Sealed in order, delivered out of order (concurrent calls).
     const m3 = await collect(sealSessionRequest(client, 3, request('e', 1)).body);
+    const m5 = await collect(sealSessionRequest(client, 5, request('e', 1)).body);
     await openSessionRequest(() => state, m5);
     await openSessionRequest(() => state, m3);
     for (const replay of [m5, m3]) {
@@ -95,12 +96,20 @@ describe('sessions (docs/protocol.md §11.2–11.5)', () => {
         code: 'PROTOCOL_REPLAYED',
       });
     }
+    const old = await collect(sealSessionRequest(client, 900, request('e', 1)).body);
     await openSessionRequest(
       () => state,
       await collect(sealSessionRequest(client, 2000, request('e', 1)).body),
     );
-    const old = await collect(sealSessionRequest(client, 900, request('e', 1)).body);
     await expect(openSessionRequest(() => state, old)).rejects.toMatchObject({ code: 'PROTOCOL_REPLAYED' });
+  });
+
+  it('never seals a sequence number twice (it is the nonce)', async () => {
+    const { client } = await openPair();
+    sealSessionRequest(client, 4, request('e', 1));
+    for (const seq of [4, 3, -1, 1.5])
+      expect(() => sealSessionRequest(client, seq, request('e', 1))).toThrow(RangeError);
+    expect(() => sealSessionRequest(client, 5, request('e', 1))).not.toThrow();
   });
 
   it('admits a concurrent pair of copies once', async () => {
