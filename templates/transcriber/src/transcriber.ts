@@ -1,15 +1,54 @@
 import { EndpointError, enclave, endpoint } from '@blindbox/sdk';
+import { PocketsphinxEngine } from './pocketsphinx-engine.js';
 import { readWav } from './read-wav.js';
+import { applyMarks, redactTokens } from './redact-identifiers.js';
+import { ENGINE_RATE, resampleToMono } from './resample-pcm.js';
+import type { Segment, SpeechEngine } from './speech-engine.js';
 
 /** The longest recording one call accepts, in seconds: bounds the enclave's memory per call. */
 const MAX_SECONDS = 600;
 
 /**
- * Receives audio inside a TEE. This starter decodes the WAV and measures where speech is; the speech
- * model (shipped as a measured image layer, never downloaded at start-up) is the next step.
+ * Transcribes audio inside a TEE. The speech engine runs in the enclave's own process tree, and its
+ * binary and model are files of the measured image (see the README): neither the audio nor the
+ * transcript is ever visible to the vendor's operators, and `redact` strips obvious identifiers
+ * before the text is sealed back to the caller.
  */
 @enclave({ name: 'transcriber' })
 export class Transcriber {
+  readonly #engine: SpeechEngine;
+
+  /** `engine` defaults to pocketsphinx from the image; a vendor passes whisper.cpp or another here. */
+  constructor(engine: SpeechEngine = new PocketsphinxEngine()) {
+    this.#engine = engine;
+  }
+
+  @endpoint()
+  async transcribe(req: { audio: Uint8Array; language?: 'en'; format?: 'wav'; redact?: boolean }): Promise<{
+    text: string;
+    segments: { start: number; end: number; text: string }[];
+    durationSeconds: number;
+  }> {
+    if ((req.language ?? 'en') !== 'en')
+      throw new EndpointError('UNSUPPORTED_LANGUAGE', 'only English (en) is installed', {
+        path: '/language',
+      });
+    if ((req.format ?? 'wav') !== 'wav')
+      throw new EndpointError('UNSUPPORTED_FORMAT', 'only 16-bit PCM WAV is accepted', { path: '/format' });
+    const wav = readWav(req.audio);
+    const durationSeconds = wav.frames / wav.sampleRate;
+    checkDuration(durationSeconds);
+    if (wav.sampleRate < 8000 || wav.sampleRate > 192_000)
+      throw new EndpointError('BAD_AUDIO', `sample rate ${wav.sampleRate} Hz is outside 8–192 kHz`, {
+        path: '/audio',
+      });
+    const pcm = resampleToMono(wav.samples, wav.channels, wav.sampleRate, ENGINE_RATE);
+    const heard = await this.#engine.transcribe(pcm);
+    const segments = req.redact ? redactSegments(heard.segments) : heard.segments;
+    const text = req.redact ? segments.map((s) => s.text).join(' ') : heard.text;
+    return { text, segments, durationSeconds };
+  }
+
   @endpoint()
   async analyze(req: { audio: Uint8Array; language?: 'en' | 'fr' }): Promise<{
     language: 'en' | 'fr';
@@ -20,8 +59,7 @@ export class Transcriber {
   }> {
     const wav = readWav(req.audio);
     const durationMs = Math.round((wav.frames / wav.sampleRate) * 1000);
-    if (durationMs > MAX_SECONDS * 1000)
-      throw new EndpointError('AUDIO_TOO_LONG', `at most ${MAX_SECONDS} s per call`, { path: '/audio' });
+    checkDuration(durationMs / 1000);
     return {
       language: req.language ?? 'en',
       sampleRate: wav.sampleRate,
@@ -30,6 +68,27 @@ export class Transcriber {
       speechMs: speechMilliseconds(wav.samples, wav.sampleRate, wav.channels),
     };
   }
+}
+
+function checkDuration(seconds: number): void {
+  if (seconds > MAX_SECONDS)
+    throw new EndpointError('AUDIO_TOO_LONG', `at most ${MAX_SECONDS} s per call`, { path: '/audio' });
+}
+
+/**
+ * Redacts over the words of all segments at once, so that "patient" at the end of one segment and
+ * the name at the start of the next are still caught, then cuts the result back into segments.
+ */
+export function redactSegments(segments: readonly Segment[]): Segment[] {
+  const perSegment = segments.map((s) => s.text.split(/\s+/).filter((t) => t !== ''));
+  const marks = redactTokens(perSegment.flat());
+  let at = 0;
+  return segments.map((s, i) => {
+    const tokens = perSegment[i] ?? [];
+    const own = marks.slice(at, at + tokens.length);
+    at += tokens.length;
+    return { start: s.start, end: s.end, text: applyMarks(tokens, own) };
+  });
 }
 
 /** Voice activity by energy: 20 ms windows whose RMS is above -40 dBFS count as speech. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EndpointError } from '@blindbox/sdk';
+import type { EngineTranscript, SpeechEngine } from '../src/speech-engine.ts';
 import { Transcriber } from '../src/transcriber.ts';
 
 /** A mono 16 kHz WAV: `silentMs` of silence, then `toneMs` of a 440 Hz tone at half scale. */
@@ -48,4 +49,41 @@ test('analyze refuses what is not 16-bit PCM WAV, and a chunk that lies about it
   const lying = wav(0, 100);
   new DataView(lying.buffer).setUint32(40, 1 << 30, true);
   await assert.rejects(t.analyze({ audio: lying }), isBadAudio);
+});
+
+/** An engine that always hears the same words (no recogniser needed): tests the handler around it. */
+class FixedEngine implements SpeechEngine {
+  heard: Int16Array[] = [];
+  constructor(readonly said: string) {}
+  async transcribe(pcm16k: Int16Array): Promise<EngineTranscript> {
+    this.heard.push(pcm16k);
+    return { text: this.said, segments: [{ start: 0, end: pcm16k.length / 16_000, text: this.said }] };
+  }
+}
+
+test('transcribe hands the engine 16 kHz mono and returns its words, redacted on request', async () => {
+  const engine = new FixedEngine('the patient jane doe can be reached at five five five one two three four');
+  const t = new Transcriber(engine);
+  const out = await t.transcribe({ audio: wav(0, 1000, 44_100) });
+  assert.equal(out.durationSeconds, 1);
+  assert.equal(engine.heard[0]?.length, 16_000);
+  assert.equal(out.text, engine.said);
+  const redacted = await t.transcribe({ audio: wav(0, 1000, 8000), redact: true });
+  assert.equal(redacted.text, 'the patient [NAME] can be reached at [PHONE]');
+  assert.deepEqual(redacted.segments, [{ start: 0, end: 1, text: redacted.text }]);
+});
+
+test('transcribe refuses bad audio, long audio, other languages and formats with typed errors', async () => {
+  const engine = new FixedEngine('never');
+  const t = new Transcriber(engine);
+  const code = (c: string) => (err: unknown) => err instanceof EndpointError && err.code === c;
+  await assert.rejects(t.transcribe({ audio: new Uint8Array(3) }), code('BAD_AUDIO'));
+  await assert.rejects(t.transcribe({ audio: wav(0, 10, 4000) }), code('BAD_AUDIO'));
+  // 601 s at 8 kHz: one second over the bound, refused before the engine runs.
+  await assert.rejects(t.transcribe({ audio: wav(601_000, 0, 8000) }), code('AUDIO_TOO_LONG'));
+  const fr = { audio: wav(0, 100), language: 'fr' } as unknown as Parameters<Transcriber['transcribe']>[0];
+  await assert.rejects(t.transcribe(fr), code('UNSUPPORTED_LANGUAGE'));
+  const mp3 = { audio: wav(0, 100), format: 'mp3' } as unknown as Parameters<Transcriber['transcribe']>[0];
+  await assert.rejects(t.transcribe(mp3), code('UNSUPPORTED_FORMAT'));
+  assert.equal(engine.heard.length, 0);
 });
