@@ -95,16 +95,29 @@ describe('sessions', () => {
   it('refuse a replayed message (409) and run its handler once', async () => {
     const keys = await openSession();
     const before = runs.digest;
-    const sealedTwice = () => sealSessionRequest(keys, 7, request('digest', { data: new Uint8Array(3) }));
-    const first = await post(sealedTwice());
+    // Sealed before seq 7 (the sealer only goes up), sent after it: out of order on the wire.
+    const early = sealSessionRequest(keys, 2, request('echo', { text: 'late' }));
+    // Sealed once (the sealer refuses to reuse a seq), captured, sent twice.
+    const captured: Uint8Array[] = [];
+    for await (const piece of sealSessionRequest(keys, 7, request('digest', { data: new Uint8Array(3) }))
+      .body)
+      captured.push(piece);
+    const sealedTwice = () => ({
+      body: (async function* () {
+        yield* captured;
+      })(),
+    });
+    const first = await post(sealedTwice() as ReturnType<typeof sealSessionRequest>);
     expect(first.status).toBe(200);
     await first.arrayBuffer();
-    const again = await post(sealedTwice());
+    const again = await post(sealedTwice() as ReturnType<typeof sealSessionRequest>);
     expect(again.status).toBe(409);
     expect((await again.json()).type).toBe(REPLAYED_PROBLEM_TYPE);
     expect(runs.digest).toBe(before + 1);
     // Out of order inside the window is fine (concurrent calls arrive in any order).
-    const earlier = await sessionCall(keys, 2, request('echo', { text: 'late' }));
+    const lateRes = await post(early);
+    expect(lateRes.status).toBe(200);
+    const earlier = await early.openResponse(new Uint8Array(await lateRes.arrayBuffer()));
     expect(earlier.response).toMatchObject({ ok: true, output: { text: 'late' } });
   });
 
