@@ -120,6 +120,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     ttlMs: limits.sessionTtlMs,
     idleMs: limits.sessionIdleMs,
     maxSessions: limits.maxSessions,
+    maxSessionsPerClient: limits.maxSessionsPerClient,
     window: limits.sessionWindow,
   });
   const callContext: CallContext = {

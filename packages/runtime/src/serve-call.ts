@@ -154,7 +154,7 @@ async function serveOneShot(
   let session: CallResponse['session'];
   if (opened.request.openSession === true) {
     // Derived from this call's HPKE context: bound to the key it was sealed to (§11.2).
-    ctx.sessions.add(opened.deriveSession());
+    ctx.sessions.add(opened.deriveSession(), ctx.guard.clientOf(req));
     session = { ttl: Math.floor(ctx.limits.sessionTtlMs / 1000), window: ctx.limits.sessionWindow };
   }
   const response =

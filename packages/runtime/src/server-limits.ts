@@ -110,6 +110,13 @@ export interface ServerLimits {
   sessionIdleMs: number;
   /** Most sessions held (about 300 bytes each); the least recently used goes first. Default: 10 000. */
   maxSessions: number;
+  /**
+   * Most sessions one remote address holds; beyond, its own least recently used goes first, and a
+   * full table evicts from the address holding the most (so one address cannot evict everyone
+   * else's sessions). Behind a proxy or NAT every client shares its address. Default: half of
+   * `maxSessions`.
+   */
+  maxSessionsPerClient: number;
   /** Replay window of a session, in messages (a multiple of 32). Default: 1024. */
   sessionWindow: number;
   /**
@@ -149,6 +156,7 @@ export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: 
     sessionTtlMs: SESSION_TTL_SECONDS * 1000,
     sessionIdleMs: SESSION_IDLE_SECONDS * 1000,
     maxSessions: MAX_SESSIONS,
+    maxSessionsPerClient: Math.max(1, Math.floor((given.maxSessions ?? MAX_SESSIONS) / 2)),
     sessionWindow: SESSION_WINDOW,
     ...stripUndefined(given),
     maxBodyBytes: maxBody,
