@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 let failed = 0;
-for (const name of ['attestation', 'transparency', 'channel', 'build', 'analysis']) {
+for (const name of ['attestation', 'transparency', 'channel', 'build', 'analysis', 'transcriber']) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n=== bench/${name}.mjs`);
   const r = spawnSync(process.execPath, [join(here, `${name}.mjs`)], { stdio: 'inherit' });
