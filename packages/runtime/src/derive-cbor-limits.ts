@@ -15,24 +15,33 @@ export function maxItemsOf(
   schema: TypeSchema,
   defs: Record<string, TypeSchema>,
   seen = new Set<string>(),
+  memo = new Map<string, number>(),
 ): number {
   if ('$ref' in schema) {
     const name = schema.$ref.replace(/^#\/definitions\//, '');
     const target = Object.hasOwn(defs, name) ? defs[name] : undefined;
     if (target === undefined || seen.has(name)) return Number.POSITIVE_INFINITY;
-    return maxItemsOf(target, defs, new Set([...seen, name]));
+    // Memoized per definition: named types shared by several parents form a DAG, and walking it
+    // once per path is exponential in its depth.
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const count = maxItemsOf(target, defs, new Set([...seen, name]), memo);
+    memo.set(name, count);
+    return count;
   }
-  if ('anyOf' in schema) return Math.max(...schema.anyOf.map((s) => maxItemsOf(s, defs, seen)));
+  if ('anyOf' in schema) return Math.max(...schema.anyOf.map((s) => maxItemsOf(s, defs, seen, memo)));
   if ('x-blindbox-type' in schema) return 1;
   switch (schema.type) {
-    case 'array':
-      return schema.maxItems === undefined
-        ? Number.POSITIVE_INFINITY
-        : 1 + schema.maxItems * maxItemsOf(schema.items, defs, seen);
+    case 'array': {
+      if (schema.maxItems === undefined) return Number.POSITIVE_INFINITY;
+      const items = schema.prefixItems ?? [schema.items];
+      return 1 + schema.maxItems * Math.max(...items.map((s) => maxItemsOf(s, defs, seen, memo)));
+    }
     case 'object': {
       if (schema.additionalProperties !== false) return Number.POSITIVE_INFINITY;
       let total = 1;
-      for (const property of Object.values(schema.properties)) total += 1 + maxItemsOf(property, defs, seen);
+      for (const property of Object.values(schema.properties))
+        total += 1 + maxItemsOf(property, defs, seen, memo);
       return total;
     }
     default:

@@ -6,6 +6,7 @@ import {
   NOT_RUN_PREFIX,
 } from '@blindbox/protocol';
 import { EndpointError, isEndpoint } from '@blindbox/sdk';
+import { reviveInput, toWireValue } from './revive-value.js';
 import { streamInlineFields } from './stream-fields.js';
 import { validateValue } from './validate-value.js';
 
@@ -39,7 +40,10 @@ export async function dispatchCall(
     return response;
   };
   const endpoint: EndpointManifest | undefined = manifest.endpoints.find((e) => e.name === request.endpoint);
-  const method = endpoint ? (instance as Record<string, unknown>)[endpoint.name] : undefined;
+  // `method` is set when `@endpoint({ name })` gave the endpoint another name than the method's.
+  const method = endpoint
+    ? (instance as Record<string, unknown>)[endpoint.method ?? endpoint.name]
+    : undefined;
   // Second gate after the manifest: only methods that carry @endpoint are callable.
   if (!endpoint || typeof method !== 'function' || !isEndpoint(method)) {
     return done(
@@ -58,7 +62,9 @@ export async function dispatchCall(
     );
   }
   // A streamed field gets a stream even when its bytes arrived inline (one-shot, small bodies).
-  const input = streamInlineFields(request.input, endpoint, manifest.definitions ?? {});
+  // Dates and bigints travel as strings (docs/reference/types.md): the handler gets the real types.
+  const revived = reviveInput(request.input, endpoint.input, manifest.definitions ?? {});
+  const input = streamInlineFields(revived, endpoint, manifest.definitions ?? {});
   let output: unknown;
   try {
     output = await (method as (input: unknown) => Promise<unknown>).call(instance, input);
@@ -77,6 +83,7 @@ export async function dispatchCall(
     }
     return done({ ok: false, error: { code: 'INTERNAL', message: 'the handler failed' } }, 'INTERNAL');
   }
+  output = toWireValue(output);
   const outputIssue = validateValue(output, endpoint.output, manifest.definitions);
   if (outputIssue) {
     // A handler returned something its declared type does not allow: do not leak it.

@@ -104,6 +104,37 @@ function checkString(value: unknown, schema: SchemaOf<'string'>, path: string): 
   if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
     return { path, message: `expected a string matching ${schema.pattern}` };
   }
+  return checkStringForm(value, schema, path);
+}
+
+// Deliberately plain checks (no backtracking-heavy patterns: the input is the client's).
+const FORMATS: Record<string, (s: string) => boolean> = {
+  email: (s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(s) && s.length <= 254,
+  uri: (s) => /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/u.test(s) && URL.canParse(s),
+  uuid: (s) => /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/u.test(s),
+  date: (s) => /^\d{4}-\d{2}-\d{2}$/u.test(s) && isIsoDate(`${s}T00:00:00.000Z`),
+  // The one spelling Date.prototype.toISOString() produces: the value and its text are one-to-one.
+  'date-time': isIsoDate,
+};
+
+function isIsoDate(s: string): boolean {
+  const d = new Date(s);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === s;
+}
+
+/** `format`, and the wire form of a Date or bigint (`x-blindbox-js`, docs/reference/types.md). */
+function checkStringForm(value: string, schema: SchemaOf<'string'>, path: string): Issue {
+  if (schema.format !== undefined) {
+    // Own keys only ('constructor' must not find Object), and an unknown format passes nothing.
+    const ok = Object.hasOwn(FORMATS, schema.format) ? FORMATS[schema.format] : undefined;
+    if (ok?.(value) !== true) return { path, message: `expected a ${schema.format} string` };
+  }
+  if (schema['x-blindbox-js'] === 'Date' && !isIsoDate(value)) {
+    return { path, message: 'expected a date-time as toISOString() writes it' };
+  }
+  if (schema['x-blindbox-js'] === 'bigint' && !/^-?(0|[1-9][0-9]*)$/u.test(value)) {
+    return { path, message: 'expected a decimal integer string' };
+  }
   return undefined;
 }
 
@@ -123,6 +154,16 @@ function checkNumber(value: unknown, schema: SchemaOf<'number' | 'integer'>, pat
   if (schema.maximum !== undefined && value > schema.maximum) {
     return { path, message: `expected <= ${schema.maximum}` };
   }
+  return checkExclusive(value, schema, path);
+}
+
+function checkExclusive(value: number, schema: SchemaOf<'number' | 'integer'>, path: string): Issue {
+  if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) {
+    return { path, message: `expected > ${schema.exclusiveMinimum}` };
+  }
+  if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) {
+    return { path, message: `expected < ${schema.exclusiveMaximum}` };
+  }
   return undefined;
 }
 
@@ -141,7 +182,9 @@ function checkArray(
     return { path, message: `expected at most ${schema.maxItems} items` };
   }
   for (let i = 0; i < value.length; i++) {
-    const issue = check(value[i], schema.items, defs, `${path}/${i}`, depth + 1);
+    // A tuple: element i has its own schema (minItems = maxItems = prefixItems.length).
+    const item = schema.prefixItems?.[i] ?? schema.items;
+    const issue = check(value[i], item, defs, `${path}/${i}`, depth + 1);
     if (issue) return issue;
   }
   return undefined;
