@@ -405,3 +405,52 @@ export class App {
     expect(err.message).toMatch(/4 more problems:\n {2}src\/app\.ts:5:18: property 'f'/);
   });
 });
+
+describe('typeToSchema: types from another workspace package', () => {
+  it('follows an import into a linked package and names its types once', async () => {
+    const dir = await tempProject({
+      'src/app.ts': `import { enclave, endpoint } from '@blindbox/sdk';
+import type { Patient } from '@acme/shared';
+@enclave({ name: 'app' })
+export class App {
+  @endpoint()
+  async run(req: { a: Patient; b: Patient }): Promise<{ ok: boolean }> { return { ok: !!req }; }
+}
+`,
+      'node_modules/@acme/shared/package.json': JSON.stringify({
+        name: '@acme/shared',
+        type: 'module',
+        exports: { '.': { types: './src/index.ts' } },
+      }),
+      'node_modules/@acme/shared/src/index.ts':
+        'export interface Patient { id: string; born: Date; visits: Visit[] }\nexport type Visit = { at: Date };\n',
+    });
+    const manifest = await analyzeProject(dir);
+    expect(manifest.endpoints[0]?.input).toEqual(
+      obj({ a: { $ref: '#/definitions/Patient' }, b: { $ref: '#/definitions/Patient' } }, ['a', 'b']),
+    );
+    expect(Object.keys(manifest.definitions ?? {})).toEqual(['Patient', 'Visit']);
+  });
+
+  it('locates a problem in a package type at the app property that uses it', async () => {
+    const dir = await tempProject({
+      'src/app.ts': `import { enclave, endpoint } from '@blindbox/sdk';
+import type { Handle } from '@acme/shared';
+@enclave({ name: 'app' })
+export class App {
+  @endpoint()
+  async run(req: { h: Handle }): Promise<{ ok: boolean }> { return { ok: !!req }; }
+}
+`,
+      'node_modules/@acme/shared/package.json': JSON.stringify({
+        name: '@acme/shared',
+        types: './index.d.ts',
+      }),
+      'node_modules/@acme/shared/index.d.ts': 'export interface Handle { close(): void }\n',
+    });
+    const err = (await analyzeProject(dir).catch((e: unknown) => e)) as BuildError;
+    expect(err).toBeInstanceOf(BuildError);
+    expect(`${err.file}:${err.line}:${err.column}`).toBe('src/app.ts:6:20');
+    expect(err.message).toMatch(/property 'close' of property 'h' has type 'Handle'.*methods/);
+  });
+});
