@@ -7,6 +7,13 @@ export interface BodyChunksOptions {
   limit: number;
   /** No byte for this long throws BodyStalledError (a `408`). */
   idleTimeoutMs: number;
+  /**
+   * Slowest average rate accepted once `rateGraceMs` of waiting for the client have passed, in
+   * bytes per second of that waiting; slower throws BodyStalledError. Default: no minimum.
+   */
+  minBytesPerSecond?: number;
+  /** Waiting for the client before the rate is enforced, ms. Default: `idleTimeoutMs`. */
+  rateGraceMs?: number;
 }
 
 /**
@@ -36,8 +43,25 @@ export async function* bodyChunks(
     notify();
     return true;
   });
+  // Trickling (a byte every few seconds, never idle long enough for the idle timeout) held the
+  // budget until the 600 s request timeout: what counts is the rate over the time spent waiting
+  // for the client, not the time the body sat paused while we worked on it.
+  const minRate = options.minBytesPerSecond ?? 0;
+  const grace = options.rateGraceMs ?? options.idleTimeoutMs;
+  let waitedMs = 0;
+  let waitingSince: number | undefined;
+  let received = 0;
   const onData = (chunk: Buffer) => {
     idle.touch();
+    received += chunk.length;
+    if (waitingSince !== undefined) {
+      const now = performance.now();
+      waitedMs += now - waitingSince;
+      waitingSince = now;
+    }
+    if (minRate > 0 && waitedMs > grace && received < ((waitedMs - grace) / 1000) * minRate) {
+      failure ??= new BodyStalledError('request body slower than the minimum rate');
+    }
     queue.push(chunk);
     req.pause();
     notify();
@@ -61,6 +85,7 @@ export async function* bodyChunks(
   let size = 0;
   try {
     for (;;) {
+      if (failure instanceof BodyStalledError) throw failure;
       const chunk = queue.shift();
       if (chunk !== undefined) {
         size += chunk.length;
@@ -72,10 +97,13 @@ export async function* bodyChunks(
       if (ended) return;
       // While the consumer works on a chunk the body is paused: that is not the client stalling.
       idle.touch();
+      waitingSince = performance.now();
       await new Promise<void>((resolve) => {
         wake = resolve;
         req.resume();
       });
+      if (waitingSince !== undefined) waitedMs += performance.now() - waitingSince;
+      waitingSince = undefined;
     }
   } finally {
     idle.stop();

@@ -96,6 +96,8 @@ export async function serveCall(ctx: CallContext, req: IncomingMessage, res: Ser
     chunks = bodyChunks(req, {
       limit: ctx.limits.maxStreamBodyBytes,
       idleTimeoutMs: ctx.limits.bodyIdleTimeoutMs,
+      minBytesPerSecond: ctx.limits.minBodyBytesPerSecond,
+      rateGraceMs: ctx.limits.bodyRateGraceMs,
     });
   } catch (err) {
     if (answerBodyError(req, res, err)) return;

@@ -56,6 +56,15 @@ export interface ServerLimits {
    */
   bodyIdleTimeoutMs: number;
   /**
+   * Slowest average rate of a call body, in bytes per second of waiting for the client, enforced
+   * after `bodyRateGraceMs` (`408`, connection closed). A body trickled a byte at a time, never
+   * idle for `bodyIdleTimeoutMs`, held its budget until `requestTimeoutMs` (52 such 64 KiB uploads
+   * held the whole small-call reserve). Default: 8 192 (64 kbit/s).
+   */
+  minBodyBytesPerSecond: number;
+  /** Waiting for a body's bytes before `minBodyBytesPerSecond` applies. Default: 3 000 ms. */
+  bodyRateGraceMs: number;
+  /**
    * How long an idle keep-alive connection stays open (Node's `server.keepAliveTimeout`). Longer
    * than the usual client idle timeouts (4 s in undici, 5 s in Node's agent), so that the client, not
    * the server, closes idle connections: a server closing at the moment a client reuses the
@@ -141,6 +150,8 @@ export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: 
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 600_000,
     bodyIdleTimeoutMs: 5_000,
+    minBodyBytesPerSecond: 8 * 1024,
+    bodyRateGraceMs: 3_000,
     keepAliveTimeoutMs: 65_000,
     socketIdleTimeoutMs: 120_000,
     timeoutCheckIntervalMs: 1_000,
