@@ -30,13 +30,10 @@ export const oid = (dotted: string): Buffer => {
 export const utf8 = (s: string) => der(0x0c, Buffer.from(s, 'utf8'));
 export const utcTime = (d: Date) =>
   der(0x17, Buffer.from(`${d.toISOString().slice(2, 19).replace(/[-:T]/g, '')}Z`));
-export const generalizedTime = (d: Date) =>
-  der(0x18, Buffer.from(`${d.toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`));
 export const name = (cn: string) => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
 export const ext = (id: string, critical: boolean, value: Buffer) =>
   seq(oid(id), ...(critical ? [der(0x01, Buffer.from([0xff]))] : []), octets(value));
 export const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
-export const SHA256 = seq(oid('2.16.840.1.101.3.4.2.1'));
 
 /** An X.509 v3 certificate signed with ECDSA-SHA256, valid from an hour ago to an hour from now. */
 export function certificate(opts: {
