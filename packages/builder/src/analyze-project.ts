@@ -13,6 +13,7 @@ import {
   compareStrings,
   type SchemaContext,
   SchemaConverter,
+  SUPPORTED_TYPES_HINT,
 } from './type-to-schema.js';
 
 const SDK = '@blindbox/sdk';
@@ -200,8 +201,11 @@ function collected(errors: BuildError[]): BuildError {
   const [first] = errors;
   if (!first) throw new Error('no errors to report');
   if (errors.length === 1) return first;
-  const rest = errors.slice(1).map((e) => `  ${e.message}`);
-  const message = `${first.message.slice(locationPrefix(first).length)}\n${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}:\n${rest.join('\n')}`;
+  // The list of supported types is said once, at the end, not after every problem.
+  const short = (text: string) => text.replace(` ${SUPPORTED_TYPES_HINT}`, '');
+  const hinted = errors.some((e) => e.message.includes(SUPPORTED_TYPES_HINT));
+  const rest = errors.slice(1).map((e) => `  ${short(e.message)}`);
+  const message = `${short(first.message.slice(locationPrefix(first).length))}\n${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}:\n${rest.join('\n')}${hinted ? `\n${SUPPORTED_TYPES_HINT}` : ''}`;
   const at =
     first.file !== undefined
       ? { file: first.file, line: first.line ?? 1, column: first.column ?? 1 }

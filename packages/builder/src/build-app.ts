@@ -53,6 +53,8 @@ export interface BuildOptions {
    * (`origin` and `HEAD`). `reproduce` passes the release's, since its clean copy has no `.git`.
    */
   source?: { repository?: string; commit?: string };
+  /** The npm name of the generated client package, e.g. `@acme/transcriber-client`. Default: `<app>-client`. */
+  clientPackageName?: string;
 }
 
 /** What {@link buildApp} wrote and measured. */
@@ -190,7 +192,12 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     builder,
     sourceDateEpoch,
   });
-  const client = generateClient(manifest, { app: name, version, imageDigest, measurements }, builder.version);
+  const client = generateClient(
+    manifest,
+    { app: name, version, imageDigest, measurements },
+    builder.version,
+    options.clientPackageName !== undefined ? { packageName: options.clientPackageName } : {},
+  );
 
   const files: string[] = [];
   const put = async (rel: string, text: string | Buffer) => {

@@ -27,6 +27,9 @@ export default class Build extends BaseCommand {
     }),
     archive: Flags.boolean({ description: 'also write the image as an oci-archive tarball, image.tar' }),
     offline: Flags.boolean({ description: 'never fetch the Node runtime or libraries: use the cache only' }),
+    'client-name': Flags.string({
+      description: 'npm name of the generated client package, e.g. @acme/hello-client [default: <app>-client]',
+    }),
   };
 
   async run() {
@@ -38,6 +41,7 @@ export default class Build extends BaseCommand {
       ...(flags['source-date-epoch'] !== undefined ? { sourceDateEpoch: flags['source-date-epoch'] } : {}),
       ...(flags.archive ? { archive: true } : {}),
       ...(flags.offline ? { offline: true } : {}),
+      ...(flags['client-name'] !== undefined ? { clientPackageName: flags['client-name'] } : {}),
       log: (message) => this.logToStderr(message),
     });
     const summary = {
