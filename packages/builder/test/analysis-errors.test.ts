@@ -19,7 +19,13 @@ function render(err: BuildError): string {
 
 describe('analysis errors: golden fixtures (UPDATE_GOLDEN=1 rewrites them)', () => {
   it('has an error fixture for each case', () => {
-    expect(cases).toEqual(['bad-options', 'bad-signatures', 'not-from-sdk', 'syntax-error', 'unsupported-types']);
+    expect(cases).toEqual([
+      'bad-options',
+      'bad-signatures',
+      'not-from-sdk',
+      'syntax-error',
+      'unsupported-types',
+    ]);
   });
 
   it.each(cases)('%s', async (name) => {
@@ -40,6 +46,8 @@ describe('analysis errors: golden fixtures (UPDATE_GOLDEN=1 rewrites them)', () 
       return;
     }
     if (!existsSync(file)) throw new Error(`${file} is missing: run with UPDATE_GOLDEN=1 and review it`);
-    expect(text, `${file} differs; if intended, rerun with UPDATE_GOLDEN=1`).toBe(await readFile(file, 'utf8'));
+    expect(text, `${file} differs; if intended, rerun with UPDATE_GOLDEN=1`).toBe(
+      await readFile(file, 'utf8'),
+    );
   });
 });

@@ -28,7 +28,8 @@ export default class Build extends BaseCommand {
     archive: Flags.boolean({ description: 'also write the image as an oci-archive tarball, image.tar' }),
     offline: Flags.boolean({ description: 'never fetch the Node runtime or libraries: use the cache only' }),
     'client-name': Flags.string({
-      description: 'npm name of the generated client package, e.g. @acme/hello-client [default: <app>-client]',
+      description:
+        'npm name of the generated client package, e.g. @acme/hello-client [default: <app>-client]',
     }),
   };
 
