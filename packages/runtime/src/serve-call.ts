@@ -38,6 +38,7 @@ import {
   BodyTooLargeError,
   declaredLength,
 } from './read-body.js';
+import { refuseTinyChunks } from './refuse-tiny-chunks.js';
 import type { ServerLimits } from './server-limits.js';
 import type { SessionTable } from './session-table.js';
 import {
@@ -254,7 +255,8 @@ async function serveSessionMessage(
 ): Promise<void> {
   let opened: OpenedSessionRequest;
   try {
-    opened = await openSessionRequest((header) => lookupSession(ctx, header), body, {
+    const framed = refuseTinyChunks(body, ctx.limits.minChunkBytes);
+    opened = await openSessionRequest((header) => lookupSession(ctx, header), framed, {
       maxHeadBytes: ctx.limits.maxBodyBytes,
       maxBytes: ctx.limits.maxStreamBodyBytes,
       ...(ctx.openOptions.cbor ? { cbor: ctx.openOptions.cbor } : {}),

@@ -126,6 +126,13 @@ export interface ServerLimits {
    * `maxSessions`.
    */
   maxSessionsPerClient: number;
+  /**
+   * Smallest plaintext of a non-final chunk of a session message (the final one may be smaller);
+   * a message with a smaller one gets a content-free `400` before its chunks are opened. 1-byte
+   * chunks cost about 14 µs of CPU per 21 bytes on the wire. Senders fill every non-final chunk
+   * (256 KiB by default). Default: 4 096.
+   */
+  minChunkBytes: number;
   /** Replay window of a session, in messages (a multiple of 32). Default: 1024. */
   sessionWindow: number;
   /**
@@ -168,6 +175,7 @@ export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: 
     sessionIdleMs: SESSION_IDLE_SECONDS * 1000,
     maxSessions: MAX_SESSIONS,
     maxSessionsPerClient: Math.max(1, Math.floor((given.maxSessions ?? MAX_SESSIONS) / 2)),
+    minChunkBytes: 4096,
     sessionWindow: SESSION_WINDOW,
     ...stripUndefined(given),
     maxBodyBytes: maxBody,

@@ -130,12 +130,12 @@ describe('chunk tampering', () => {
     const server = await start(key);
     const keys = await openSession(server, key);
     const other = await openSession(server, key);
-    const data = new Uint8Array(3000).fill(7);
+    const data = new Uint8Array(16000).fill(7);
     const seal = (k: SessionKeys, seq: number) =>
       collect(
         sealSessionRequest(k, seq, call('digest', { data: undefined }, { stream: '/data' }), {
           tail: data,
-          chunkLength: 1000,
+          chunkLength: 4096,
         }).body,
       );
     const piece = (body: Uint8Array, i: number) => {
@@ -193,8 +193,8 @@ describe('chunk tampering', () => {
     const before = runs.digest;
     const body = await collect(
       sealSessionRequest(keys, 0, call('digest', { data: undefined }, { stream: '/data' }), {
-        tail: new Uint8Array(3000),
-        chunkLength: 1000,
+        tail: new Uint8Array(12000),
+        chunkLength: 4096,
       }).body,
     );
     const f = frames(body);
@@ -231,5 +231,31 @@ describe('replay after a restart', () => {
     expect(replay.status).toBe(400);
     expect(JSON.parse(Buffer.from(replay.bytes).toString('utf8')).type).toBe(UNKNOWN_KEY_PROBLEM_TYPE);
     expect(runs.digest).toBe(ran);
+  });
+});
+
+describe('tiny chunks', () => {
+  it('a message cut into 1-byte chunks is refused at its first frame, before any AEAD work; 4 KiB chunks pass', async () => {
+    const key = await generateServerKey();
+    const server = await start(key);
+    const keys = await openSession(server, key);
+    const seal = (seq: number, chunkLength: number) =>
+      collect(
+        sealSessionRequest(keys, seq, call('digest', { data: undefined }, { stream: '/data' }), {
+          tail: new Uint8Array(64 * 1024),
+          chunkLength,
+        }).body,
+      );
+    const before = runs.digest;
+    // 21 bytes on the wire per frame, ~14 µs each to open: 5.5 MB of 1-byte chunks cost the server
+    // 3.7 s of CPU (a 256 KiB chunk: 6 ms) and stalled its event loop for up to 570 ms.
+    const tiny = await seal(0, 1);
+    expect((await post(server, tiny)).status).toBe(400);
+    expect(runs.digest).toBe(before);
+    // Refused before the first chunk was opened: seq 0 is not burnt (a sealer-side regression of
+    // chunk sizes cannot cost a sequence number either).
+    const ok = await post(server, await seal(1, 4096));
+    expect(ok.status).toBe(200);
+    expect(runs.digest).toBe(before + 1);
   });
 });
