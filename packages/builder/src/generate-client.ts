@@ -58,7 +58,12 @@ export function generateClient(
   const typeNames = claimNames(manifest, appType, definitions);
   const nameOf = (d: string) => typeNames.get(d) ?? pascalCase(d);
 
-  const dts: string[] = [HEADER, "import type { ConnectOptions, Session } from '@blindbox/client';", ''];
+  // Aliased, so that an app type called Session or ConnectOptions does not clash with the import.
+  const dts: string[] = [
+    HEADER,
+    "import type { ConnectOptions as BlindBoxConnectOptions, Session as BlindBoxSession } from '@blindbox/client';",
+    '',
+  ];
   const inputOnly = inputOnlyDefinitions(manifest);
   for (const d of definitions) {
     const schema = manifest.definitions?.[d];
@@ -75,7 +80,7 @@ export function generateClient(
     if (e.description !== undefined) dts.push(...tsdoc(e.description, '  '));
     dts.push(`  ${e.name}(input: ${p}Input): Promise<${p}Output>;`);
   }
-  dts.push('  readonly session: Session;', '}', '');
+  dts.push('  readonly session: BlindBoxSession;', '}', '');
   dts.push('/** The release this client accepts by default (pinned measurements). */');
   dts.push(
     'export declare const release: {',
@@ -91,7 +96,7 @@ export function generateClient(
     ` * Attests the server at \`url\`, verifies it runs this release of ${manifest.app.name}, and returns a client`,
     ' * whose calls are sealed to the attested key. `options` override the defaults (including the policy).',
     ' */',
-    `export declare function connect(url: string, options?: Partial<ConnectOptions>): Promise<${appType}>;`,
+    `export declare function connect(url: string, options?: Partial<BlindBoxConnectOptions>): Promise<${appType}>;`,
     '',
   );
 
@@ -145,6 +150,8 @@ function claimNames(manifest: AppManifest, appType: string, definitions: string[
     names.set(name, owner);
   };
   claim(appType, 'the client interface');
+  claim('BlindBoxConnectOptions', 'the @blindbox/client import');
+  claim('BlindBoxSession', 'the @blindbox/client import');
   for (const e of manifest.endpoints) {
     claim(`${pascalCase(e.name)}Input`, `endpoint '${e.name}'`);
     claim(`${pascalCase(e.name)}Output`, `endpoint '${e.name}'`);

@@ -12,7 +12,7 @@ export const release = Object.freeze({
 });
 
 // Date and bigint travel as strings (docs/reference/types.md): converted here, both ways.
-const plans = {"Page_Patient":["o",{"items":["a",["r","Patient"]]},0,{}],"Page_Visit":["o",{"items":["a",["r","Visit"]]},0,{}],"Patient":["o",{"balanceCents":"B","born":"D","guardian":["r","Patient"]},0,{}],"Summary":["o",{"patient":["r","Patient"],"visits":["a",["r","Visit"]]},0,{}],"Visit":["u",[["object",["o",{"at":"D"},0,{"kind":"checkup"}],{"kind":"checkup"}],["object",["o",{"at":"D"},0,{"kind":"surgery"}],{"kind":"surgery"}],["object",0,{"kind":"phone"}]]]};
+const plans = {"Page_Patient":["o",{"items":["a",["r","Patient"]]},0,{}],"Page_Visit":["o",{"items":["a",["r","Visit"]]},0,{}],"Patient":["o",{"balanceCents":"B","born":"D","guardian":["r","Patient"]},0,{}],"Session":["o",{"openedAt":"D"},0,{}],"Summary":["o",{"patient":["r","Patient"],"session":["r","Session"],"visits":["a",["r","Visit"]]},0,{}],"Visit":["u",[["object",["o",{"at":"D"},0,{"kind":"checkup"}],{"kind":"checkup"}],["object",["o",{"at":"D"},0,{"kind":"surgery"}],{"kind":"surgery"}],["object",0,{"kind":"phone"}]]]};
 
 function toWire(value) {
   if (value instanceof Date) {
