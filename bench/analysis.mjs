@@ -24,20 +24,30 @@ const { generateClient } = await import(pathToFileURL(join(builderDir, 'dist', '
 const { canonicalJson } = await import(pathToFileURL(join(builderDir, 'dist', 'canonical-json.js')).href);
 const requireBuilder = createRequire(join(builderDir, 'package.json'));
 const { Project, ts } = requireBuilder('ts-morph');
-const sdkTypes = requireBuilder.resolve('@blindbox/sdk/package.json').replace(/package\.json$/, 'src/index.ts');
+const sdkTypes = requireBuilder
+  .resolve('@blindbox/sdk/package.json')
+  .replace(/package\.json$/, 'src/index.ts');
 
 /** Writes the layered app with `types` interfaces; returns its folder and its files. */
 function writeApp(types) {
   const dir = mkdtempSync(join(os.tmpdir(), 'blindbox-bench-analysis-'));
   mkdirSync(join(dir, 'src', 'model'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-app', version: '1.0.0', type: 'module' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'bench-app', version: '1.0.0', type: 'module' }),
+  );
   const perLayer = types / LAYERS;
   const files = [];
   for (let layer = 0; layer < LAYERS; layer++) {
     const lines = [];
     if (layer + 1 < LAYERS) lines.push(`import type * as next from './layer${layer + 1}.js';`);
     for (let i = 0; i < perLayer; i++) {
-      lines.push(`export interface L${layer}T${i} {`, '  id: string;', '  count: number;', "  kind: 'a' | 'b';");
+      lines.push(
+        `export interface L${layer}T${i} {`,
+        '  id: string;',
+        '  count: number;',
+        "  kind: 'a' | 'b';",
+      );
       if (layer + 1 < LAYERS) {
         for (let k = 0; k < 3; k++) lines.push(`  f${k}: next.L${layer + 1}T${(i + k) % perLayer};`);
         lines.push(`  list: next.L${layer + 1}T${(i + 3) % perLayer}[];`);
@@ -50,7 +60,13 @@ function writeApp(types) {
     writeFileSync(file, `${lines.join('\n')}\n`);
     files.push(file);
   }
-  const app = ["import { enclave, endpoint } from '@blindbox/sdk';", "import type * as m from './model/layer0.js';", '', "@enclave({ name: 'bench-app' })", 'export class BenchApp {'];
+  const app = [
+    "import { enclave, endpoint } from '@blindbox/sdk';",
+    "import type * as m from './model/layer0.js';",
+    '',
+    "@enclave({ name: 'bench-app' })",
+    'export class BenchApp {',
+  ];
   for (let e = 0; e < ENDPOINTS; e++) {
     app.push(
       '  @endpoint()',
@@ -88,7 +104,12 @@ function tsMorphAlone(files) {
   return program.getSemanticDiagnostics().length;
 }
 
-const release = (m) => ({ app: m.app.name, version: m.app.version, imageDigest: `sha256:${'0'.repeat(64)}`, measurements: {} });
+const release = (m) => ({
+  app: m.app.name,
+  version: m.app.version,
+  imageDigest: `sha256:${'0'.repeat(64)}`,
+  measurements: {},
+});
 
 async function analysisAndCodegen(dir) {
   const manifest = await analyzeProject(dir);
@@ -131,7 +152,9 @@ rmSync(dir, { recursive: true, force: true });
 
 const ratio = median(ours) / median(base);
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-console.log(`analysis + codegen, 50 endpoints over 200 interfaces in ${LAYERS} layered files (median of ${RUNS})`);
+console.log(
+  `analysis + codegen, 50 endpoints over 200 interfaces in ${LAYERS} layered files (median of ${RUNS})`,
+);
 console.log(`  analyzeProject + generateClient: ${median(ours).toFixed(0)} ms`);
 console.log(`  ts-morph load + type-check:      ${median(base).toFixed(0)} ms`);
 console.log(`  ratio: ${ratio.toFixed(2)}x (target <= 1.5x)`);
@@ -142,7 +165,9 @@ for (const [types, s] of Object.entries(sizes)) {
 }
 const growth = sizes[200].manifestBytes / sizes[100].manifestBytes;
 const dtsGrowth = sizes[200].clientDtsBytes / sizes[100].clientDtsBytes;
-console.log(`  size growth 100 -> 200 types: manifest ${growth.toFixed(2)}x, index.d.ts ${dtsGrowth.toFixed(2)}x (linear: about 2x)`);
+console.log(
+  `  size growth 100 -> 200 types: manifest ${growth.toFixed(2)}x, index.d.ts ${dtsGrowth.toFixed(2)}x (linear: about 2x)`,
+);
 
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(

@@ -25,7 +25,11 @@ async function simulatedCpu(binding: Uint8Array) {
     signerKeyId: sha256(spki),
   });
   const signature = new Uint8Array(
-    await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, body as Uint8Array<ArrayBuffer>),
+    await crypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      key.privateKey,
+      body as Uint8Array<ArrayBuffer>,
+    ),
   );
   const evidence = new Uint8Array([...body, ...signature]);
   return { input: { platform: 'simulated', evidence }, roots: [base64Encode(spki)] };
