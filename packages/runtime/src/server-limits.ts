@@ -187,6 +187,13 @@ export function resolveLimits(given: Partial<ServerLimits> = {}, maxBodyBytes?: 
       throw new RangeError(`server limit ${name} must be a positive number, got ${String(value)}`);
     }
   }
+  // With headersTimeout above requestTimeout, Node never cut a body that kept arriving (security
+  // review: a never-ending session stream ran past a 1.5 s requestTimeout under the 10 s default).
+  if (limits.requestTimeoutMs < limits.headersTimeoutMs) {
+    throw new RangeError(
+      `server limit requestTimeoutMs (${limits.requestTimeoutMs}) must not be below headersTimeoutMs (${limits.headersTimeoutMs})`,
+    );
+  }
   return limits;
 }
 

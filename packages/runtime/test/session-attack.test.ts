@@ -16,7 +16,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EnclaveServer, startEnclaveServer } from '../src/enclave-server.js';
 import type { ServerLimits } from '../src/server-limits.js';
-import { countingProvider, Echo, manifest, runs } from './echo-enclave.js';
+import { closedWithin, countingProvider, Echo, manifest, rawConnect, runs } from './echo-enclave.js';
 
 const servers: EnclaveServer[] = [];
 afterEach(async () => {
@@ -257,5 +257,55 @@ describe('tiny chunks', () => {
     const ok = await post(server, await seal(1, 4096));
     expect(ok.status).toBe(200);
     expect(runs.digest).toBe(before + 1);
+  });
+});
+
+describe('a never-ending stream', () => {
+  it('is cut by the request timeout even when it keeps a decent rate', async () => {
+    const key = await generateServerKey();
+    const server = await start(key, {
+      requestTimeoutMs: 1_500,
+      headersTimeoutMs: 1_000,
+      timeoutCheckIntervalMs: 200,
+    });
+    const keys = await openSession(server, key);
+    let sent = 0;
+    async function* forever() {
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 20));
+        sent += 8192;
+        yield new Uint8Array(8192);
+      }
+    }
+    const sealed = sealSessionRequest(keys, 0, call('count', { audio: undefined }, { stream: '/audio' }), {
+      tail: forever(),
+      chunkLength: 8192,
+    });
+    const socket = await rawConnect(server);
+    socket.on('error', () => {});
+    socket.write(
+      `POST ${CALL_PATH} HTTP/1.1\r\nhost: x\r\ncontent-type: ${CALL_CONTENT_TYPE}\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
+    const started = performance.now();
+    const closed = closedWithin(socket, 6_000);
+    let state: 'closed' | 'open' | undefined;
+    void closed.then((s) => {
+      state = s;
+    });
+    for await (const frame of sealed.body) {
+      if (state !== undefined || socket.destroyed) break;
+      socket.write(`${frame.length.toString(16)}\r\n`);
+      socket.write(frame);
+      socket.write('\r\n');
+    }
+    expect(await closed).toBe('closed');
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(sent).toBeGreaterThan(100 * 1024);
+    socket.destroy();
+  });
+
+  it('refuses a request timeout shorter than the headers timeout (Node then never applied it)', async () => {
+    const key = await generateServerKey();
+    await expect(start(key, { requestTimeoutMs: 1_500 })).rejects.toThrow(/requestTimeoutMs/);
   });
 });
