@@ -93,7 +93,10 @@ describe('blindbox build · serve · verify (the built binary)', () => {
     const bad = join(work, 'bad');
     cpSync(project, bad, { recursive: true });
     const src = join(bad, 'src', 'hello.ts');
-    writeFileSync(src, readFileSync(src, 'utf8').replace('req: { data: Uint8Array }', 'req: { data: () => void }'));
+    writeFileSync(
+      src,
+      readFileSync(src, 'utf8').replace('req: { data: Uint8Array }', 'req: { data: () => void }'),
+    );
     const r = runCli(['build', bad, '--out', join(work, 'bad-out'), '--json'], env);
     expect(r.status).toBe(2);
     const err = JSON.parse(r.stdout).error;
