@@ -12,12 +12,14 @@ import {
   UNKNOWN_KEY_PROBLEM_TYPE,
   UNKNOWN_SESSION_PROBLEM_TYPE,
 } from '@blindbox/protocol';
-import { collectBytes } from '@blindbox/protocol/internal';
 import { ClientError } from './client-error.js';
 import type { ClientLimits, ClientTimeouts } from './client-limits.js';
 import { type Exchange, limitBody, readBody, startExchange } from './exchange.js';
 import { parseJsonBounded } from './parse-json.js';
 import type { PreparedInput } from './prepare-input.js';
+
+/** Responses up to this content-length are read whole (one buffer, one pass to open). */
+const WHOLE_RESPONSE_BYTES = 1024 * 1024;
 
 /** What one attempt of a call came to. */
 export type AttemptOutcome =
@@ -154,10 +156,7 @@ export async function attemptInSession(
   );
   // A tail (a large buffer or a stream) is sealed chunk by chunk as the upload pulls it, so the
   // client holds one chunk, not a sealed copy of the whole body.
-  const body =
-    prepared.tail !== undefined && ctx.streamUploads
-      ? sealed.body
-      : await collectBytes(sealed.body, Number.MAX_SAFE_INTEGER);
+  const body = prepared.tail !== undefined && ctx.streamUploads ? sealed.body : await sealed.collect();
   const exchange = await startExchange(
     ctx.fetch,
     new URL(CALL_PATH, ctx.origin),
@@ -168,8 +167,13 @@ export async function attemptInSession(
   if (exchange.status !== 200) {
     return nonSuccess(exchange, ctx, async (b) => (await sealed.openResponse(b)).response);
   }
-  const opened = await sealed.openResponse(limitBody(exchange, ctx.maxResponseBytes, 'call'), {
-    maxHeadBytes: ctx.maxResponseBytes,
-  });
+  // A response with a small content-length is read whole and opened in one pass; anything else
+  // (a streamed output) chunk by chunk as it arrives.
+  const declared = Number(exchange.headers.get('content-length') ?? Number.NaN);
+  const source =
+    declared <= WHOLE_RESPONSE_BYTES
+      ? await readBody(exchange, ctx.maxResponseBytes, 'call')
+      : limitBody(exchange, ctx.maxResponseBytes, 'call');
+  const opened = await sealed.openResponse(source, { maxHeadBytes: ctx.maxResponseBytes });
   return { kind: 'response', response: opened.response, tail: opened.tail };
 }

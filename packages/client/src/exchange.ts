@@ -102,7 +102,17 @@ export async function startExchange(
   let phase: TimeoutPhase | undefined;
   const timers = new Map<TimeoutPhase, ReturnType<typeof setTimeout>>();
   const arm = (p: TimeoutPhase, ms: number): void => {
-    clearTimeout(timers.get(p));
+    const armed = timers.get(p);
+    // The body timeout is re-armed for every piece: Node's timers can be refreshed in place.
+    if (
+      p === 'body' &&
+      armed !== undefined &&
+      typeof (armed as { refresh?: unknown }).refresh === 'function'
+    ) {
+      (armed as unknown as { refresh(): void }).refresh();
+      return;
+    }
+    clearTimeout(armed);
     timers.set(
       p,
       setTimeout(() => {
@@ -152,6 +162,9 @@ export async function startExchange(
       method: request.method,
       headers: request.headers,
       signal: controller.signal,
+      // A sealed call is never redirected (the attested origin is the one that answers), and with
+      // redirects off fetch does not copy the request (and tee its body) for a possible resend.
+      redirect: 'error',
       ...(body === undefined ? {} : { body }),
       ...extra,
     } as RequestInit);
@@ -172,17 +185,24 @@ export async function startExchange(
       disarmAll();
       return;
     }
+    let complete = false;
     try {
       for (;;) {
         arm('body', timeouts.body);
         const next = await reader.read();
-        if (next.done) return;
+        if (next.done) {
+          complete = true;
+          return;
+        }
         yield next.value;
       }
     } catch (error) {
       throw failure(error, phase, what, url.origin, false);
     } finally {
-      cancel();
+      // A body read to its end releases the connection by itself: aborting it would only cost an
+      // exception object per call. Anything else (an error, a consumer that stopped) aborts.
+      if (complete) disarmAll();
+      else cancel();
     }
   }
   return { status: res.status, headers: res.headers, body: read(), cancel };

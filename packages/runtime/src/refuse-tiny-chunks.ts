@@ -26,11 +26,23 @@ export async function* refuseTinyChunks(
   source: AsyncIterable<Uint8Array>,
   minChunkBytes: number,
 ): AsyncGenerator<Uint8Array> {
+  const scan = tinyChunkScanner(minChunkBytes);
+  for await (const piece of source) {
+    scan(piece);
+    yield piece;
+  }
+}
+
+/**
+ * The check of {@link refuseTinyChunks} over pieces pushed one after the other (a body held whole is
+ * one piece): throws {@link TinyChunkError} at the first non-final frame below `minChunkBytes`.
+ */
+export function tinyChunkScanner(minChunkBytes: number): (piece: Uint8Array) => void {
   let skip = SESSION_HEADER_LENGTH;
   let word = 0;
   let wordBytes = 0;
   let done = false;
-  for await (const piece of source) {
+  return (piece) => {
     let i = 0;
     while (!done && i < piece.length) {
       if (skip > 0) {
@@ -46,12 +58,11 @@ export async function* refuseTinyChunks(
       if (!final && length - TAG_LENGTH < minChunkBytes) {
         throw new TinyChunkError(`a non-final chunk of ${length - TAG_LENGTH} bytes`);
       }
-      // After the final frame, openChunks refuses whatever follows.
+      // After the final frame, the opener refuses whatever follows.
       done = final;
       skip = length;
       word = 0;
       wordBytes = 0;
     }
-    yield piece;
-  }
+  };
 }

@@ -10,9 +10,17 @@ import { SESSION_HEADER_LENGTH } from '../constants.js';
 import { ProtocolError } from '../protocol-error.js';
 import type { ReplayWindow } from '../replay/replay-window.js';
 import { ByteReader } from '../stream/byte-reader.js';
-import { encodeMessagePlaintext, readMessagePlaintext } from '../stream/message-plaintext.js';
+import {
+  encodeMessagePlaintext,
+  joinMessagePlaintext,
+  type MessageParts,
+  readMessagePlaintext,
+  splitMessagePlaintext,
+  wholeTail,
+} from '../stream/message-plaintext.js';
 import { openChunks } from '../stream/open-chunks.js';
 import { type ByteSource, sealChunks } from '../stream/seal-chunks.js';
+import { openWholeMessage, sealWholeMessage } from '../stream/whole-message.js';
 import type { SessionKeys } from './derive-session-keys.js';
 import { parseSessionHeader, type SessionHeader } from './session-header.js';
 
@@ -49,6 +57,14 @@ export interface OpenedSessionRequest {
     response: CallResponse,
     options?: { tail?: ByteSource; chunkLength?: number },
   ): AsyncGenerator<Uint8Array>;
+  /**
+   * The same frames in one buffer (a response without a streamed tail, or with a small one held
+   * whole): one write with a content-length. Call it or `sealResponse`, once.
+   */
+  sealWholeResponse(
+    response: CallResponse,
+    options?: { tail?: Uint8Array; chunkLength?: number },
+  ): Promise<Uint8Array>;
 }
 
 /**
@@ -67,8 +83,16 @@ export async function openSessionRequest(
   body: ByteSource,
   options: OpenSessionRequestOptions = {},
 ): Promise<OpenedSessionRequest> {
-  const reader = new ByteReader(body);
-  const headerBytes = await reader.read(SESSION_HEADER_LENGTH);
+  // A body held whole (a small call read with its content-length) is opened in one pass, with the
+  // same checks in the same order; pieces are opened chunk by chunk as they arrive.
+  const whole = body instanceof Uint8Array ? body : undefined;
+  const reader = whole === undefined ? new ByteReader(body) : undefined;
+  const headerBytes =
+    whole !== undefined
+      ? whole.length >= SESSION_HEADER_LENGTH
+        ? whole.subarray(0, SESSION_HEADER_LENGTH)
+        : undefined
+      : await reader?.read(SESSION_HEADER_LENGTH);
   if (headerBytes === undefined) {
     throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', 'a session message is at least 34 bytes');
   }
@@ -80,34 +104,26 @@ export async function openSessionRequest(
     !equalBytes(state.keys.sessionId, header.sessionId) ||
     !equalBytes(state.keys.keyId, header.keyId)
   ) {
-    await reader.cancel();
+    await reader?.cancel();
     throw new ProtocolError('PROTOCOL_UNKNOWN_SESSION', 'this server holds no such session');
   }
   if (!state.window.check(header.seq)) {
-    await reader.cancel();
+    await reader?.cancel();
     throw new ProtocolError('PROTOCOL_REPLAYED', `seq ${header.seq} was seen before or is below the window`);
   }
   const { keys, window } = state;
-  const chunks = openChunks(
-    { aead: keys.c2s.aead, nonceBase: keys.c2s.nonceBase, seq: header.seq, aadPrefix },
-    reader,
-    {
-      failCode: 'PROTOCOL_DECRYPT_FAILED',
-      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
-    },
-  );
-  const first = await chunks.next();
-  if (first.done) throw new ProtocolError('PROTOCOL_TRUNCATED', 'no chunk');
+  const openKey = { aead: keys.c2s.aead, nonceBase: keys.c2s.nonceBase, seq: header.seq, aadPrefix };
   // Authenticated: only now may this seq be consumed (a concurrent copy may have won meanwhile).
-  if (!window.admit(header.seq)) {
-    await chunks.return(undefined);
-    throw new ProtocolError('PROTOCOL_REPLAYED', `seq ${header.seq} was admitted concurrently`);
-  }
-  const plain = (async function* () {
-    yield first.value;
-    yield* chunks;
-  })();
-  const parts = await readMessagePlaintext(plain, options.maxHeadBytes ?? 32 * 1024 * 1024);
+  const admit = (): void => {
+    if (!window.admit(header.seq)) {
+      throw new ProtocolError('PROTOCOL_REPLAYED', `seq ${header.seq} was admitted concurrently`);
+    }
+  };
+  const maxHeadBytes = options.maxHeadBytes ?? 32 * 1024 * 1024;
+  const parts =
+    whole !== undefined
+      ? await openWhole(openKey, whole, options, admit, maxHeadBytes)
+      : await openStreamed(openKey, reader as ByteReader, options, admit, maxHeadBytes);
   let decoded: unknown;
   try {
     decoded = decodeCbor(parts.head, options.cbor);
@@ -125,23 +141,80 @@ export async function openSessionRequest(
         throw new ProtocolError('PROTOCOL_MALFORMED_REQUEST', 'bytes after the request head');
     }
   }
+  const sealKey = { aead: keys.s2c.aead, nonceBase: keys.s2c.nonceBase, seq: header.seq, aadPrefix };
   let sealed = false;
+  const once = (response: CallResponse, tail: unknown): Uint8Array => {
+    if (sealed) throw new TypeError('the response to this request was already sealed');
+    if ((response.stream === undefined) !== (tail === undefined)) {
+      throw new TypeError('response.stream and options.tail go together');
+    }
+    sealed = true;
+    return encodeCbor(callResponseToMap(response));
+  };
   return {
     header,
     request,
     tail: parts.tail,
     sealResponse(response, sealOptions = {}) {
-      if (sealed) throw new TypeError('sealResponse was already called for this request');
-      if ((response.stream === undefined) !== (sealOptions.tail === undefined)) {
-        throw new TypeError('response.stream and options.tail go together');
-      }
-      const head = encodeCbor(callResponseToMap(response));
-      sealed = true;
+      const head = once(response, sealOptions.tail);
       return sealChunks(
-        { aead: keys.s2c.aead, nonceBase: keys.s2c.nonceBase, seq: header.seq, aadPrefix },
+        sealKey,
         encodeMessagePlaintext(head, sealOptions.tail),
         sealOptions.chunkLength === undefined ? {} : { chunkLength: sealOptions.chunkLength },
       );
     },
+    async sealWholeResponse(response, sealOptions = {}) {
+      const head = once(response, sealOptions.tail);
+      return sealWholeMessage(
+        sealKey,
+        joinMessagePlaintext(head, sealOptions.tail),
+        undefined,
+        sealOptions.chunkLength,
+      );
+    },
   };
+}
+
+type OpenKey = Parameters<typeof openWholeMessage>[0];
+
+async function openWhole(
+  key: OpenKey,
+  body: Uint8Array,
+  options: OpenSessionRequestOptions,
+  admit: () => void,
+  maxHeadBytes: number,
+): Promise<MessageParts> {
+  const plain = await openWholeMessage(key, body, SESSION_HEADER_LENGTH, {
+    failCode: 'PROTOCOL_DECRYPT_FAILED',
+    afterFirst: admit,
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+  });
+  const parts = splitMessagePlaintext(plain, maxHeadBytes);
+  return { head: parts.head, tail: wholeTail(parts.tail) };
+}
+
+async function openStreamed(
+  key: OpenKey,
+  reader: ByteReader,
+  options: OpenSessionRequestOptions,
+  admit: () => void,
+  maxHeadBytes: number,
+): Promise<MessageParts> {
+  const chunks = openChunks(key, reader, {
+    failCode: 'PROTOCOL_DECRYPT_FAILED',
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+  });
+  const first = await chunks.next();
+  if (first.done) throw new ProtocolError('PROTOCOL_TRUNCATED', 'no chunk');
+  try {
+    admit();
+  } catch (error) {
+    await chunks.return(undefined);
+    throw error;
+  }
+  const plain = (async function* () {
+    yield first.value;
+    yield* chunks;
+  })();
+  return readMessagePlaintext(plain, maxHeadBytes);
 }

@@ -2,9 +2,16 @@ import { type CallRequest, type CallResponse, callRequestToMap } from '../call-m
 import { type CborLimits, encodeCbor } from '../cbor.js';
 import { ProtocolError } from '../protocol-error.js';
 import { decodeResponse } from '../seal-request.js';
-import { encodeMessagePlaintext, readMessagePlaintext } from '../stream/message-plaintext.js';
+import {
+  encodeMessagePlaintext,
+  joinMessagePlaintext,
+  readMessagePlaintext,
+  splitMessagePlaintext,
+  wholeTail,
+} from '../stream/message-plaintext.js';
 import { openChunks } from '../stream/open-chunks.js';
 import { type ByteSource, sealChunks } from '../stream/seal-chunks.js';
+import { openWholeMessage, sealWholeMessage } from '../stream/whole-message.js';
 import type { SessionKeys } from './derive-session-keys.js';
 import { encodeSessionHeader } from './session-header.js';
 
@@ -44,7 +51,13 @@ export interface SealedSessionRequest {
   /** The whole body: header, then the frames, produced as they are sealed (bounded memory). */
   readonly body: AsyncGenerator<Uint8Array>;
   /**
-   * Opens the response to this request (and to no other).
+   * The same body in one buffer, sealed without generators (the fast path of small calls). Use it
+   * or `body`, not both. A streamed (non-`Uint8Array`) tail is read whole.
+   */
+  collect(): Promise<Uint8Array>;
+  /**
+   * Opens the response to this request (and to no other). A `Uint8Array` body (a response read
+   * whole) is opened in one pass; pieces are opened chunk by chunk as they arrive.
    *
    * @throws ProtocolError `PROTOCOL_RESPONSE_TAMPERED`, `PROTOCOL_TRUNCATED`, `PROTOCOL_LIMIT_EXCEEDED`,
    *   `PROTOCOL_MALFORMED_RESPONSE`.
@@ -78,28 +91,33 @@ export function sealSessionRequest(
   lastSealed.set(keys, seq);
   const header = encodeSessionHeader({ keyId: keys.keyId, sessionId: keys.sessionId, seq });
   const head = encodeCbor(callRequestToMap(request));
-  const plaintext = encodeMessagePlaintext(head, options.tail);
-  const frames = sealChunks(
-    { aead: keys.c2s.aead, nonceBase: keys.c2s.nonceBase, seq, aadPrefix: header },
-    plaintext,
-    options.chunkLength === undefined ? {} : { chunkLength: options.chunkLength },
-  );
+  const sealKey = { aead: keys.c2s.aead, nonceBase: keys.c2s.nonceBase, seq, aadPrefix: header };
+  const openKey = { aead: keys.s2c.aead, nonceBase: keys.s2c.nonceBase, seq, aadPrefix: header };
+  const { tail, chunkLength } = options;
   return {
     seq,
     header,
     body: (async function* () {
       yield header;
-      yield* frames;
-    })(),
-    async openResponse(body, limits = {}) {
-      const plain = openChunks(
-        { aead: keys.s2c.aead, nonceBase: keys.s2c.nonceBase, seq, aadPrefix: header },
-        body,
-        {
-          failCode: 'PROTOCOL_RESPONSE_TAMPERED',
-          ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
-        },
+      yield* sealChunks(
+        sealKey,
+        encodeMessagePlaintext(head, tail),
+        chunkLength === undefined ? {} : { chunkLength },
       );
+    })(),
+    async collect() {
+      const whole =
+        tail === undefined || tail instanceof Uint8Array
+          ? tail
+          : await collectTail(tail as Iterable<Uint8Array> | AsyncIterable<Uint8Array>);
+      return sealWholeMessage(sealKey, joinMessagePlaintext(head, whole), header, chunkLength);
+    },
+    async openResponse(body, limits = {}) {
+      if (body instanceof Uint8Array) return openWholeResponse(openKey, body, limits);
+      const plain = openChunks(openKey, body, {
+        failCode: 'PROTOCOL_RESPONSE_TAMPERED',
+        ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
+      });
       const parts = await readMessagePlaintext(plain, limits.maxHeadBytes ?? 64 * 1024 * 1024);
       const response = decodeResponse(parts.head, limits.cbor);
       if (response.stream === undefined) {
@@ -112,4 +130,41 @@ export function sealSessionRequest(
       return { response, tail: parts.tail };
     },
   };
+}
+
+async function collectTail(tail: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  for await (const piece of tail) {
+    if (!(piece instanceof Uint8Array)) throw new TypeError('a byte stream must yield Uint8Array pieces');
+    pieces.push(piece);
+  }
+  return joinPieces(pieces);
+}
+
+function joinPieces(pieces: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+/** {@link SealedSessionRequest.openResponse} of a response body held whole. */
+async function openWholeResponse(
+  key: Parameters<typeof openWholeMessage>[0],
+  body: Uint8Array,
+  limits: SessionResponseLimits,
+): Promise<OpenedSessionResponse> {
+  const plain = await openWholeMessage(key, body, 0, {
+    failCode: 'PROTOCOL_RESPONSE_TAMPERED',
+    ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
+  });
+  const parts = splitMessagePlaintext(plain, limits.maxHeadBytes ?? 64 * 1024 * 1024);
+  const response = decodeResponse(parts.head, limits.cbor);
+  if (response.stream === undefined && parts.tail.length > 0) {
+    throw new ProtocolError('PROTOCOL_MALFORMED_RESPONSE', 'bytes after the response head');
+  }
+  return { response, tail: wholeTail(parts.tail) };
 }

@@ -148,13 +148,21 @@ describe('sessions (docs/protocol.md §11.2–11.5)', () => {
     // Find the frame boundaries and cut after the second frame.
     let at = 34;
     for (let i = 0; i < 2; i++) at += 4 + (new DataView(body.buffer).getUint32(at) & 0x7fffffff);
-    const opened = await openSessionRequest(() => state, body.subarray(0, at));
+    // Arriving in pieces, the stream is handed on as it authenticates: the tail reports the cut.
+    const opened = await openSessionRequest(() => state, [body.subarray(0, at)]);
     await expect(collect(opened.tail)).rejects.toMatchObject({ code: 'PROTOCOL_TRUNCATED' });
     const state2: ServerSessionState = { keys: state.keys, window: new ReplayWindow() };
     const extra = new Uint8Array(body.length + 1);
     extra.set(body);
-    const opened2 = await openSessionRequest(() => state2, extra);
+    const opened2 = await openSessionRequest(() => state2, [extra]);
     await expect(collect(opened2.tail)).rejects.toMatchObject({ code: 'PROTOCOL_TRUNCATED' });
+    // Held whole, the same bodies are refused before anything is returned.
+    for (const whole of [body.subarray(0, at), extra]) {
+      const fresh: ServerSessionState = { keys: state.keys, window: new ReplayWindow() };
+      await expect(openSessionRequest(() => fresh, whole)).rejects.toMatchObject({
+        code: 'PROTOCOL_TRUNCATED',
+      });
+    }
   });
 
   it('refuses a cut non-streamed message before returning it', async () => {

@@ -47,6 +47,43 @@ export async function readMessagePlaintext(plain: ByteSource, maxHeadBytes: numb
   return { head: new Uint8Array(head), tail: reader.rest() };
 }
 
+/**
+ * Splits a whole message plaintext (as {@link readMessagePlaintext} does a streamed one).
+ *
+ * @throws ProtocolError `PROTOCOL_LIMIT_EXCEEDED` (head too long), `PROTOCOL_TRUNCATED`.
+ */
+export function splitMessagePlaintext(
+  plain: Uint8Array,
+  maxHeadBytes: number,
+): { head: Uint8Array; tail: Uint8Array } {
+  if (plain.length < 4) throw new ProtocolError('PROTOCOL_TRUNCATED', 'the message ends before its head');
+  const length = new DataView(plain.buffer, plain.byteOffset, 4).getUint32(0);
+  if (length > maxHeadBytes) {
+    throw new ProtocolError(
+      'PROTOCOL_LIMIT_EXCEEDED',
+      `the message head of ${length} bytes exceeds ${maxHeadBytes}`,
+    );
+  }
+  if (plain.length < 4 + length) {
+    throw new ProtocolError('PROTOCOL_TRUNCATED', 'the message ends inside its head');
+  }
+  return { head: plain.subarray(4, 4 + length), tail: plain.subarray(4 + length) };
+}
+
+/** A tail held whole, as the generator a streamed one is. */
+export async function* wholeTail(tail: Uint8Array): AsyncGenerator<Uint8Array> {
+  if (tail.length > 0) yield tail;
+}
+
+/** A whole message plaintext: `u32(head_length) ‖ head ‖ tail`. */
+export function joinMessagePlaintext(head: Uint8Array, tail?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + head.length + (tail?.length ?? 0));
+  new DataView(out.buffer).setUint32(0, head.length);
+  out.set(head, 4);
+  if (tail !== undefined) out.set(tail, 4 + head.length);
+  return out;
+}
+
 /** All of a byte source, refusing more than `maxBytes` (for a `Uint8Array` field put back from the tail). */
 export async function collectBytes(source: ByteSource, maxBytes: number): Promise<Uint8Array> {
   if (source instanceof Uint8Array) {

@@ -48,7 +48,7 @@ function frame(sealed: Uint8Array, final: boolean): Uint8Array {
  * Seals a message plaintext as frames (docs/protocol.md §11.4): `u32(final << 31 | len) ‖ sealed`,
  * each chunk under its own nonce (base XOR seq ‖ index) and AAD (prefix ‖ index ‖ final). Holds one
  * chunk of lookahead, so memory stays bounded whatever the source's length; the last frame is
- * marked final (an empty final chunk when the source is empty or ends on a chunk boundary).
+ * marked final (an empty final chunk only when the source is empty).
  */
 export async function* sealChunks(
   key: ChunkKey,
