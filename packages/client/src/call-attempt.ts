@@ -78,7 +78,8 @@ function httpError(exchange: Exchange): ClientError {
   }
   return new ClientError('CLIENT_HTTP_ERROR', `call answered HTTP ${exchange.status}`, {
     status: exchange.status,
-    retryable: exchange.status >= 500,
+    // 408: the server stopped waiting for the body (the call did not start, but a plaintext status proves nothing).
+    retryable: exchange.status >= 500 || exchange.status === 408,
     mayHaveRun: true,
   });
 }
