@@ -103,7 +103,7 @@ export async function benchTrust() {
         echo: { idempotent: true },
         upload: { maxInputBytes: 1024 * 1024 * 1024 },
         digest: { maxInputBytes: 1024 * 1024 * 1024 },
-        download: { maxOutputBytes: 1024 * 1024 * 1024 },
+        download: { maxOutputBytes: 1024 * 1024 * 1024, streamsOutput: true },
       },
     },
   };

@@ -30,9 +30,11 @@ const session = await connect(ours.url, trust.connectOptions);
 
 const callOurs = () => session.call('echo', { text: 'hello, enclave' });
 const callPlain = () =>
-  fetch(`${plain.url}/echo`, { method: 'POST', body: JSON.stringify({ text: 'hello, enclave' }) }).then((r) =>
-    r.json(),
-  );
+  fetch(`${plain.url}/echo`, {
+    method: 'POST',
+    redirect: 'error',
+    body: JSON.stringify({ text: 'hello, enclave' }),
+  }).then((r) => r.json());
 
 // Warm both (JIT, connection pools).
 for (let i = 0; i < 200; i++) {

@@ -278,7 +278,9 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
 
   async function attempt(attested: Attested, plan: CallPlan, info: EndpointInfo): Promise<AttemptOutcome> {
     const ctx = context(info);
-    const needsStream = plan.prepared.stream !== undefined;
+    // A streamed input or output needs a session: a one-shot call is one message, held whole on
+    // both sides (a first call to a 1 GiB download would otherwise be collected by the server).
+    const needsStream = plan.prepared.stream !== undefined || info.streamsOutput === true;
     if (needsStream && mode !== 'v1' && usableChannel(attested) === undefined)
       await openChannel(attested, info);
     const c = usableChannel(attested);

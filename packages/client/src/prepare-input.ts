@@ -10,6 +10,8 @@ export interface EndpointInfo {
   maxInputBytes?: number;
   /** Largest output in bytes the client reads. */
   maxOutputBytes?: number;
+  /** The output has a streamed field: call it in a session (a one-shot answer is one message, held whole). */
+  streamsOutput?: boolean;
 }
 
 /** Endpoint facts from an app manifest (`idempotent`, `limits`). */
@@ -20,11 +22,31 @@ export function endpointsFromManifest(manifest: AppManifest): Record<string, End
     if (e.idempotent === true) info.idempotent = true;
     if (e.limits?.maxInputBytes !== undefined) info.maxInputBytes = e.limits.maxInputBytes;
     if (e.limits?.maxOutputBytes !== undefined) info.maxOutputBytes = e.limits.maxOutputBytes;
+    if (hasStreamField(e.output, manifest.definitions ?? {})) info.streamsOutput = true;
     const streamed = streamMaxLength(e.input);
     if (streamed !== undefined && info.maxInputBytes === undefined) info.maxInputBytes = streamed;
     Object.defineProperty(out, e.name, { value: info, enumerable: true });
   }
   return out;
+}
+
+/** Whether a schema is a stream or an object with a stream property (where the runtime streams one). */
+function hasStreamField(schema: TypeSchema, definitions: Record<string, TypeSchema>): boolean {
+  const resolve = (s: TypeSchema): TypeSchema => {
+    const ref = (s as { $ref?: unknown }).$ref;
+    if (typeof ref !== 'string') return s;
+    const name = ref.split('/').pop() ?? '';
+    return Object.hasOwn(definitions, name) ? (definitions[name] as TypeSchema) : s;
+  };
+  const isStream = (s: TypeSchema): boolean => streamKind(resolve(s)) === 'stream';
+  const top = resolve(schema);
+  if (isStream(top)) return true;
+  const properties = (top as { properties?: Record<string, TypeSchema> }).properties;
+  return properties !== undefined && Object.values(properties).some(isStream);
+}
+
+function streamKind(schema: TypeSchema): unknown {
+  return 'x-blindbox-type' in schema ? schema['x-blindbox-type'] : undefined;
 }
 
 function streamMaxLength(schema: TypeSchema): number | undefined {

@@ -191,7 +191,9 @@ async function runInline(ctx: CallContext, request: CallRequest): Promise<CallRe
   if (!response.ok || endpoint === undefined) return response;
   const tail = takeOutputTail(response.output, endpoint, ctx.manifest.definitions ?? {});
   if (tail === undefined) return response;
-  const limit = endpoint.limits?.maxOutputBytes ?? ctx.limits.maxBodyBytes;
+  // A one-shot answer is one message held whole: never more than a one-shot body may be, whatever
+  // the endpoint's streamed limit (clients call streaming outputs in a session).
+  const limit = Math.min(endpoint.limits?.maxOutputBytes ?? ctx.limits.maxBodyBytes, ctx.limits.maxBodyBytes);
   try {
     const bytes =
       tail.tail instanceof Uint8Array ? tail.tail : await collectCharged(tail.tail, limit, () => {});
