@@ -22,6 +22,7 @@ const { measureWer, formatFor } = await load('test/measure-wer.ts');
 const { CLINICAL_SENTENCES } = await load('test/clinical-sentences.ts');
 const { synthesize, haveProgram } = await load('test/synthesize-speech.ts');
 const { wordErrorRate } = await load('test/word-error-rate.ts');
+const { streamOf } = await load('test/stream-of.ts');
 const { Transcriber } = await load('src/transcriber.ts');
 const { PocketsphinxEngine, parseWordTimes } = await load('src/pocketsphinx-engine.ts');
 
@@ -68,7 +69,7 @@ if (process.env.BLINDBOX_BENCH_LONG !== '0') {
   let rssPeak = 0;
   const rssPoll = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
   const t = performance.now();
-  const out = await new Transcriber().transcribe({ audio });
+  const out = await new Transcriber().transcribe({ audio: streamOf(audio) });
   const ms = performance.now() - t;
   clearInterval(poll);
   clearInterval(rssPoll);

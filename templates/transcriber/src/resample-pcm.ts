@@ -32,7 +32,7 @@ function kernel(): Float64Array {
  * Mixes interleaved 16-bit PCM down to mono and resamples it to `outRate` (default 16 kHz) with a
  * band-limited (windowed-sinc) interpolator whose cut-off is the lower of the two Nyquist
  * frequencies: downsampling first low-passes, so that nothing above the new Nyquist folds back as
- * aliasing. Reads the interleaved samples directly (no intermediate float copy of a long recording).
+ * aliasing. The whole recording at once: {@link MonoResampler} on one piece.
  */
 export function resampleToMono(
   samples: Int16Array,
@@ -40,38 +40,114 @@ export function resampleToMono(
   inRate: number,
   outRate: number = ENGINE_RATE,
 ): Int16Array {
-  const frames = Math.floor(samples.length / channels);
-  const mono = (i: number): number => {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += samples[i * channels + c] ?? 0;
-    return sum / channels;
-  };
-  const outFrames = Math.floor((frames * outRate) / inRate);
-  const out = new Int16Array(outFrames);
-  if (inRate === outRate) {
-    for (let i = 0; i < outFrames; i++) out[i] = clip(mono(i));
-    return out;
+  const resampler = new MonoResampler(channels, inRate, outRate);
+  const head = resampler.push(samples.subarray(0, Math.floor(samples.length / channels) * channels));
+  const tail = resampler.end();
+  const out = new Int16Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
+/**
+ * The same resampler over a recording that arrives in pieces (a streamed upload): it holds only the
+ * input the filter still needs (about ±50 samples at 48 kHz, plus one piece), so its memory does not
+ * grow with the recording. Pieces in, same output as one call on the whole recording, bit for bit.
+ */
+export class MonoResampler {
+  readonly #channels: number;
+  readonly #inRate: number;
+  readonly #outRate: number;
+  readonly #scale: number;
+  readonly #halfWidth: number;
+  readonly #step: number;
+  /** Mono input samples from absolute index `#base` on. */
+  #held = new Float64Array(1024);
+  #heldLength = 0;
+  #base = 0;
+  /** Input frames received so far, and the next output index. */
+  #received = 0;
+  #next = 0;
+
+  constructor(channels: number, inRate: number, outRate: number = ENGINE_RATE) {
+    this.#channels = channels;
+    this.#inRate = inRate;
+    this.#outRate = outRate;
+    // Filter scale: 1 when upsampling (cut-off at the input Nyquist), outRate/inRate when downsampling.
+    this.#scale = Math.min(1, outRate / inRate) * CUTOFF;
+    this.#halfWidth = ZERO_CROSSINGS / this.#scale; // in input samples
+    this.#step = inRate / outRate;
   }
-  const table = kernel();
-  // Filter scale: 1 when upsampling (cut-off at the input Nyquist), outRate/inRate when downsampling.
-  const scale = Math.min(1, outRate / inRate) * CUTOFF;
-  const halfWidth = ZERO_CROSSINGS / scale; // in input samples
-  const step = inRate / outRate;
-  for (let j = 0; j < outFrames; j++) {
-    const centre = j * step;
-    const first = Math.max(0, Math.ceil(centre - halfWidth));
-    const last = Math.min(frames - 1, Math.floor(centre + halfWidth));
+
+  /** Takes interleaved whole frames; returns the output samples they complete. */
+  push(interleaved: Int16Array): Int16Array {
+    const channels = this.#channels;
+    const frames = interleaved.length / channels;
+    if (!Number.isInteger(frames)) throw new RangeError('push whole frames only');
+    this.#reserve(frames);
+    for (let f = 0; f < frames; f++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += interleaved[f * channels + c] ?? 0;
+      this.#held[this.#heldLength++] = sum / channels;
+    }
+    this.#received += frames;
+    return this.#emit(false);
+  }
+
+  /** The last output samples, once the input has ended. */
+  end(): Int16Array {
+    return this.#emit(true);
+  }
+
+  #emit(ended: boolean): Int16Array {
+    const total = Math.floor((this.#received * this.#outRate) / this.#inRate);
+    const out: number[] = [];
+    const same = this.#inRate === this.#outRate;
+    for (; this.#next < total; this.#next++) {
+      const centre = this.#next * this.#step;
+      const last = same ? this.#next : Math.floor(centre + this.#halfWidth);
+      if (!ended && last >= this.#received) break;
+      out.push(same ? clip(this.#at(this.#next)) : this.#filter(centre));
+    }
+    this.#drop(same ? this.#next : Math.ceil(this.#next * this.#step - this.#halfWidth));
+    return Int16Array.from(out);
+  }
+
+  #filter(centre: number): number {
+    const table = kernel();
+    const scale = this.#scale;
+    const first = Math.max(0, Math.ceil(centre - this.#halfWidth));
+    const last = Math.min(this.#received - 1, Math.floor(centre + this.#halfWidth));
     let acc = 0;
     for (let i = first; i <= last; i++) {
       const pos = Math.abs(i - centre) * scale * TABLE_STEPS;
       const k = Math.floor(pos);
       if (k >= ZERO_CROSSINGS * TABLE_STEPS) continue;
       const frac = pos - k;
-      acc += mono(i) * ((table[k] ?? 0) * (1 - frac) + (table[k + 1] ?? 0) * frac);
+      acc += this.#at(i) * ((table[k] ?? 0) * (1 - frac) + (table[k + 1] ?? 0) * frac);
     }
-    out[j] = clip(acc * scale);
+    return clip(acc * scale);
   }
-  return out;
+
+  #at(i: number): number {
+    return this.#held[i - this.#base] ?? 0;
+  }
+
+  /** Forgets input before absolute index `keepFrom` (no later output reads it). */
+  #drop(keepFrom: number): void {
+    const n = Math.min(this.#heldLength, Math.max(0, keepFrom - this.#base));
+    if (n === 0) return;
+    this.#held.copyWithin(0, n, this.#heldLength);
+    this.#heldLength -= n;
+    this.#base += n;
+  }
+
+  #reserve(frames: number): void {
+    if (this.#heldLength + frames <= this.#held.length) return;
+    const grown = new Float64Array(Math.max(this.#held.length * 2, this.#heldLength + frames));
+    grown.set(this.#held.subarray(0, this.#heldLength));
+    this.#held = grown;
+  }
 }
 
 function clip(v: number): number {

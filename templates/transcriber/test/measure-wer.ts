@@ -1,5 +1,6 @@
 import { Transcriber } from '../src/transcriber.ts';
 import { CLINICAL_SENTENCES } from './clinical-sentences.ts';
+import { streamOf } from './stream-of.ts';
 import { synthesize } from './synthesize-speech.ts';
 import { wordErrorRate } from './word-error-rate.ts';
 
@@ -31,7 +32,7 @@ export async function measureWer(transcriber = new Transcriber()): Promise<WerMe
     const format = formatFor(i);
     const audio = synthesize(reference, format);
     const started = performance.now();
-    const out = await transcriber.transcribe({ audio });
+    const out = await transcriber.transcribe({ audio: streamOf(audio) });
     busyMs += performance.now() - started;
     audioSeconds += out.durationSeconds;
     results.push({ reference, hypothesis: out.text, rate: format.rate ?? 22_050 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resampleToMono } from '../src/resample-pcm.ts';
+import { MonoResampler, resampleToMono } from '../src/resample-pcm.ts';
 
 function tone(hz: number, rate: number, seconds: number, amplitude = 10_000, channels = 1): Int16Array {
   const frames = Math.round(rate * seconds);
@@ -59,4 +59,24 @@ test('stereo is mixed to mono, and 16 kHz mono passes through unchanged', () => 
   assert.ok(Math.abs(amplitudeAt(mono, 500, 16_000) - 4000) < 20);
   const same = tone(300, 16_000, 0.2);
   assert.deepEqual(resampleToMono(same, 1, 16_000), same);
+});
+
+test('pieces of any size give the same samples as the whole recording, bit for bit', () => {
+  for (const [rate, channels] of [
+    [44_100, 1],
+    [48_000, 2],
+    [8000, 1],
+    [16_000, 2],
+  ] as const) {
+    const input = tone(700, rate, 0.7, 9000, channels);
+    for (let i = 0; i < input.length; i += 3) input[i] = (input[i] ?? 0) + ((i * 31) % 2000) - 1000;
+    const whole = resampleToMono(input, channels, rate);
+    const resampler = new MonoResampler(channels, rate);
+    const pieces: number[] = [];
+    const frames = input.length / channels;
+    for (let at = 0, k = 1; at < frames; at += k, k = 1 + ((k * 7 + 3) % 3001))
+      pieces.push(...resampler.push(input.subarray(at * channels, Math.min(frames, at + k) * channels)));
+    pieces.push(...resampler.end());
+    assert.deepEqual(Int16Array.from(pieces), whole, `${rate} Hz × ${channels}`);
+  }
 });

@@ -4,6 +4,7 @@ import { EndpointError } from '@blindbox/sdk';
 import { PocketsphinxEngine } from '../src/pocketsphinx-engine.ts';
 import { redactSegments, Transcriber } from '../src/transcriber.ts';
 import { measureWer } from './measure-wer.ts';
+import { streamOf } from './stream-of.ts';
 import { haveProgram, synthesize } from './synthesize-speech.ts';
 
 // The bound the stock pocketsphinx-en-us model meets on this audio (measured 0.62, README), with
@@ -39,7 +40,7 @@ test('segments carry increasing times inside the audio, and redact reaches the e
     'The patient reports chest pain. Call five five five one two three four tomorrow. She denies fever. The wound is clean and dry. ';
   const audio = synthesize(said.repeat(2), { rate: 16_000 });
   const t = new Transcriber();
-  const plain = await t.transcribe({ audio });
+  const plain = await t.transcribe({ audio: streamOf(audio) });
   assert.ok(plain.segments.length >= 1);
   let last = 0;
   for (const s of plain.segments) {
@@ -47,7 +48,7 @@ test('segments carry increasing times inside the audio, and redact reaches the e
     last = s.end;
   }
   assert.equal(plain.text, plain.segments.map((s) => s.text).join(' '));
-  const redacted = await t.transcribe({ audio, redact: true });
+  const redacted = await t.transcribe({ audio: streamOf(audio), redact: true });
   assert.deepEqual(redacted.segments, redactSegments(plain.segments));
   // The recogniser hears the repeated number (the first sentence of a recording is its weakest, as
   // its channel normalisation settles), and redaction takes it out of both text and segments.
@@ -60,7 +61,7 @@ test('an engine binary that is not installed is a typed ENGINE_UNAVAILABLE, not 
   const t = new Transcriber(new PocketsphinxEngine({ binary: 'no-such-pocketsphinx-binary' }));
   const audio = synthesizeOrSilence();
   await assert.rejects(
-    t.transcribe({ audio }),
+    t.transcribe({ audio: streamOf(audio) }),
     (err: unknown) => err instanceof EndpointError && err.code === 'ENGINE_UNAVAILABLE',
   );
 });
@@ -68,7 +69,7 @@ test('an engine binary that is not installed is a typed ENGINE_UNAVAILABLE, not 
 test('a model folder that does not exist is a typed ENGINE_FAILED', { skip }, async () => {
   const t = new Transcriber(new PocketsphinxEngine({ modelDir: '/nonexistent/model' }));
   await assert.rejects(
-    t.transcribe({ audio: synthesizeOrSilence() }),
+    t.transcribe({ audio: streamOf(synthesizeOrSilence()) }),
     (err: unknown) => err instanceof EndpointError && err.code === 'ENGINE_FAILED',
   );
 });

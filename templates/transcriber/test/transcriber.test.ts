@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { EndpointError } from '@blindbox/sdk';
 import type { EngineTranscript, SpeechEngine } from '../src/speech-engine.ts';
 import { Transcriber } from '../src/transcriber.ts';
+import { streamOf } from './stream-of.ts';
 
 /** A mono 16 kHz WAV: `silentMs` of silence, then `toneMs` of a 440 Hz tone at half scale. */
 function wav(silentMs: number, toneMs: number, sampleRate = 16_000): Uint8Array {
@@ -55,20 +56,23 @@ test('analyze refuses what is not 16-bit PCM WAV, and a chunk that lies about it
 class FixedEngine implements SpeechEngine {
   heard: Int16Array[] = [];
   constructor(readonly said: string) {}
-  async transcribe(pcm16k: Int16Array): Promise<EngineTranscript> {
-    this.heard.push(pcm16k);
-    return { text: this.said, segments: [{ start: 0, end: pcm16k.length / 16_000, text: this.said }] };
+  async transcribe(pcm16k: AsyncIterable<Int16Array>): Promise<EngineTranscript> {
+    const pieces: Int16Array[] = [];
+    for await (const piece of pcm16k) pieces.push(piece);
+    const all = Int16Array.from(pieces.flatMap((p) => [...p]));
+    this.heard.push(all);
+    return { text: this.said, segments: [{ start: 0, end: all.length / 16_000, text: this.said }] };
   }
 }
 
 test('transcribe hands the engine 16 kHz mono and returns its words, redacted on request', async () => {
   const engine = new FixedEngine('the patient jane doe can be reached at five five five one two three four');
   const t = new Transcriber(engine);
-  const out = await t.transcribe({ audio: wav(0, 1000, 44_100) });
+  const out = await t.transcribe({ audio: streamOf(wav(0, 1000, 44_100), 1001) });
   assert.equal(out.durationSeconds, 1);
   assert.equal(engine.heard[0]?.length, 16_000);
   assert.equal(out.text, engine.said);
-  const redacted = await t.transcribe({ audio: wav(0, 1000, 8000), redact: true });
+  const redacted = await t.transcribe({ audio: streamOf(wav(0, 1000, 8000)), redact: true });
   assert.equal(redacted.text, 'the patient [NAME] can be reached at [PHONE]');
   assert.deepEqual(redacted.segments, [{ start: 0, end: 1, text: redacted.text }]);
 });
@@ -77,13 +81,44 @@ test('transcribe refuses bad audio, long audio, other languages and formats with
   const engine = new FixedEngine('never');
   const t = new Transcriber(engine);
   const code = (c: string) => (err: unknown) => err instanceof EndpointError && err.code === c;
-  await assert.rejects(t.transcribe({ audio: new Uint8Array(3) }), code('BAD_AUDIO'));
-  await assert.rejects(t.transcribe({ audio: wav(0, 10, 4000) }), code('BAD_AUDIO'));
+  await assert.rejects(t.transcribe({ audio: streamOf(new Uint8Array(3)) }), code('BAD_AUDIO'));
+  await assert.rejects(t.transcribe({ audio: streamOf(wav(0, 10, 4000)) }), code('BAD_AUDIO'));
   // 601 s at 8 kHz: one second over the bound, refused before the engine runs.
-  await assert.rejects(t.transcribe({ audio: wav(601_000, 0, 8000) }), code('AUDIO_TOO_LONG'));
-  const fr = { audio: wav(0, 100), language: 'fr' } as unknown as Parameters<Transcriber['transcribe']>[0];
+  await assert.rejects(t.transcribe({ audio: streamOf(wav(601_000, 0, 8000)) }), code('AUDIO_TOO_LONG'));
+  const fr = { audio: streamOf(wav(0, 100)), language: 'fr' } as unknown as Parameters<
+    Transcriber['transcribe']
+  >[0];
   await assert.rejects(t.transcribe(fr), code('UNSUPPORTED_LANGUAGE'));
-  const mp3 = { audio: wav(0, 100), format: 'mp3' } as unknown as Parameters<Transcriber['transcribe']>[0];
+  const mp3 = { audio: streamOf(wav(0, 100)), format: 'mp3' } as unknown as Parameters<
+    Transcriber['transcribe']
+  >[0];
   await assert.rejects(t.transcribe(mp3), code('UNSUPPORTED_FORMAT'));
   assert.equal(engine.heard.length, 0);
+});
+
+test('a recording too long is refused from its header, before the rest is uploaded', async () => {
+  const engine = new FixedEngine('never');
+  // The header of a 601 s file at 8 kHz; the stream fails if anything past it is pulled.
+  const header = wav(601_000, 0, 8000).subarray(0, 44);
+  const audio = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(header);
+    },
+    pull(controller) {
+      controller.error(new Error('pulled past the header'));
+    },
+  }) as unknown as Parameters<Transcriber['transcribe']>[0]['audio'];
+  await assert.rejects(
+    new Transcriber(engine).transcribe({ audio }),
+    (err: unknown) => err instanceof EndpointError && err.code === 'AUDIO_TOO_LONG',
+  );
+});
+
+test('an upload cut inside the samples fails the call with BAD_AUDIO, not a shorter transcript', async () => {
+  const engine = new FixedEngine('half');
+  const bytes = wav(0, 1000, 16_000);
+  await assert.rejects(
+    new Transcriber(engine).transcribe({ audio: streamOf(bytes.subarray(0, 20_000), 4096) }),
+    (err: unknown) => err instanceof EndpointError && err.code === 'BAD_AUDIO',
+  );
 });
