@@ -100,7 +100,7 @@ try {
     const debSha = field('SHA256');
     if (!filename || !debSha) throw new Error(`apt-cache show ${pkg}=${version}: no Filename/SHA256`);
     const dir = join(work, pkg);
-    execFileSync('mkdir', ['-p', dir]);
+    mkdirSync(dir, { recursive: true });
     execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: dir, stdio: 'ignore' });
     const debName = readdirSync(dir).find((f) => f.endsWith('.deb'));
     const deb = readFileSync(join(dir, debName));
