@@ -1,11 +1,17 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { AppManifest, EndpointManifest } from '@blindbox/protocol';
-import { type ClassDeclaration, type Decorator, Node, Project, type SourceFile, ts } from 'ts-morph';
+import {
+  type ClassDeclaration,
+  type Decorator,
+  type FileSystemHost,
+  Node,
+  Project,
+  type SourceFile,
+  ts,
+} from 'ts-morph';
 import { analyzeEndpoint, syntaxErrors } from './analysis/analyze-endpoint.js';
 import { BuildError } from './build-error.js';
-import { isAppModule, listFiles } from './list-project-files.js';
+import { type AppSources, readAppSources } from './read-app-sources.js';
 import { builderPackageDir, builderPackageTypesEntry } from './resolve-builder-packages.js';
 import { formatLocation, locate, relativePosix } from './source-location.js';
 import {
@@ -30,12 +36,17 @@ const APP_NAME = /^[a-z][a-z0-9-]{0,62}$/;
  *   Default: every module under `src/` is searched.
  */
 export async function analyzeProject(projectDir: string, entry?: string): Promise<AppManifest> {
-  const root = realProjectDir(projectDir);
-  const version = await readAppVersion(root);
-  const modules = await appModules(root, entry);
+  return analyzeSources(await readAppSources(projectDir, entry));
+}
 
+/**
+ * {@link analyzeProject} of sources already listed, reading through `fileSystem` (default: the real
+ * one; the analysis cache passes one that records every answer).
+ */
+export async function analyzeSources(sources: AppSources, fileSystem?: FileSystemHost): Promise<AppManifest> {
+  const { root, version, modules } = sources;
   const sdkDir = builderPackageDir(SDK);
-  const project = analysisProject();
+  const project = analysisProject(fileSystem);
   const sourceFiles = modules.map((rel) => project.addSourceFileAtPath(join(root, rel)));
   const program = project.getProgram().compilerObject;
   // A file TypeScript cannot parse yields types that are silently wrong: stop at syntax errors.
@@ -162,9 +173,10 @@ function collectEndpoints(
  * of the analysis time of a small app. The one web type an endpoint may name, ReadableStream,
  * comes from a small globals file.
  */
-function analysisProject(): Project {
+function analysisProject(fileSystem: FileSystemHost | undefined): Project {
   const project = new Project({
     skipAddingFilesFromTsConfig: true,
+    ...(fileSystem ? { fileSystem } : {}),
     compilerOptions: {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -231,58 +243,6 @@ function notFromSdk(root: string, d: Decorator, name: string): BuildError {
     `this \`@${d.getName()}\` is not @blindbox/sdk's ${name}: import it with \`import { ${name} } from '${SDK}'\`.`,
     { at: locate(root, d) },
   );
-}
-
-/**
- * The project folder with symlinks resolved: the checker and esbuild report real paths, and
- * relative locations must be computed against the same form (think macOS's /var → /private/var).
- */
-export function realProjectDir(projectDir: string): string {
-  try {
-    return realpathSync(resolve(projectDir));
-  } catch (cause) {
-    throw new BuildError('ANALYZE_BAD_PROJECT', `project folder ${projectDir} does not exist.`, { cause });
-  }
-}
-
-async function readAppVersion(root: string): Promise<string> {
-  let pkg: { version?: unknown };
-  try {
-    pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version?: unknown };
-  } catch (cause) {
-    throw new BuildError(
-      'ANALYZE_BAD_PROJECT',
-      'package.json is missing or is not JSON: the app folder needs one with "name" and "version".',
-      { cause, at: { file: 'package.json', line: 1, column: 1 } },
-    );
-  }
-  if (typeof pkg.version !== 'string' || pkg.version === '') {
-    throw new BuildError('ANALYZE_BAD_PROJECT', 'package.json has no "version": add one, e.g. "0.1.0".', {
-      at: { file: 'package.json', line: 1, column: 1 },
-    });
-  }
-  return pkg.version;
-}
-
-async function appModules(root: string, entry: string | undefined): Promise<string[]> {
-  if (entry !== undefined) {
-    const rel = relativePosix(root, resolve(root, entry));
-    if (rel.startsWith('../') || !existsSync(join(root, rel))) {
-      throw new BuildError(
-        'ANALYZE_BAD_PROJECT',
-        `entry '${entry}' is not a file inside the project folder.`,
-      );
-    }
-    return [rel];
-  }
-  const modules = (await listFiles(join(root, 'src'), isAppModule)).map((p) => `src/${p}`);
-  if (modules.length === 0) {
-    throw new BuildError(
-      'ANALYZE_NO_ENCLAVE',
-      'no TypeScript modules under src/: put the @enclave class in src/<name>.ts.',
-    );
-  }
-  return modules;
 }
 
 /**

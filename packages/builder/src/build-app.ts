@@ -4,18 +4,22 @@ import { join, resolve } from 'node:path';
 import type { AppManifest } from '@blindbox/protocol';
 import { BuildError } from './build-error.js';
 import { bundleEnclave } from './bundle-enclave.js';
+import { analyzeWithCache } from './cached-analysis.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
 import { compareStrings } from './compare-strings.js';
-import { ociDigest } from './digest.js';
-import { loadRuntimeLayers } from './load-runtime-layers.js';
+import { ociDigest, sha256Hex } from './digest.js';
+import { generateClient } from './generate-client.js';
+import { planRuntimeLayers } from './load-runtime-layers.js';
 import { measureImage, type ReleaseMeasurements } from './measure-image.js';
 import { NODE_BINARY_PATH } from './pinned-inputs.js';
 import { loadAssetFiles, readAppConfig } from './read-app-config.js';
+import { realProjectDir } from './read-app-sources.js';
 import { readLockFile, writeLockFile } from './read-write-lock-file.js';
 import { builderIdentity } from './resolve-builder-packages.js';
 import { offlineFromEnv, resolveCacheDir } from './resolve-cache-dir.js';
+import { runtimeLayer } from './reuse-runtime-layer.js';
 import { writeOciArchive } from './write-oci-archive.js';
-import { composeOciImage, type ImageLayer, writeOciLayout } from './write-oci-layout.js';
+import { composeOciImage, type ImageLayer, pruneOciLayout, writeOciLayout } from './write-oci-layout.js';
 import {
   createReleaseStatement,
   gitCommitTime,
@@ -53,6 +57,12 @@ export interface BuildOptions {
    * (`origin` and `HEAD`). `reproduce` passes the release's, since its clean copy has no `.git`.
    */
   source?: { repository?: string; commit?: string };
+  /**
+   * Reuse what earlier builds computed from the same inputs (the analysis when no file it read
+   * changed, runtime layers already in the output folder). Default: true; `reproduce` turns it off
+   * so that a rebuild recomputes everything.
+   */
+  reuseCache?: boolean;
   /** The npm name of the generated client package, e.g. `@acme/transcriber-client`. Default: `<app>-client`. */
   clientPackageName?: string;
 }
@@ -103,6 +113,15 @@ const ETC_FILES = [
   { path: 'etc/group', bytes: Buffer.from('root:x:0:\nblindbox:x:1000:\n') },
 ];
 
+/** The image config's labels: where the source lives, which commit, which app. */
+function imageLabels(source: { repository?: string; commit?: string }, app: string): Record<string, string> {
+  return {
+    ...(source.repository ? { 'org.opencontainers.image.source': source.repository } : {}),
+    ...(source.commit ? { 'org.opencontainers.image.revision': source.commit } : {}),
+    'dev.blindbox.app': app,
+  };
+}
+
 /**
  * Analyses, bundles, images, measures and releases an app, and generates its typed client.
  * Same sources, builder and `sourceDateEpoch` → byte-identical output, on any machine and in any
@@ -114,63 +133,75 @@ export function buildApp(options: BuildOptions): Promise<BuildResult> {
 
 /** {@link buildApp} with test-only knobs. Not exported from the package. */
 export async function buildAppWith(options: BuildOptions, internals: BuildInternals): Promise<BuildResult> {
-  // Loaded on use: the analysis pulls in ts-morph and TypeScript (about a second), which commands
-  // that only import this package (image verify) must not pay.
-  const [{ analyzeProject, realProjectDir }, { generateClient }] = await Promise.all([
-    import('./analyze-project.js'),
-    import('./generate-client.js'),
-  ]);
   const projectDir = realProjectDir(options.projectDir);
   const outDir = resolve(options.outDir);
-  const sourceDateEpoch = await resolveSourceDateEpoch(options.sourceDateEpoch, projectDir);
+  const imageDir = join(outDir, 'image');
   const builder = builderIdentity();
   const config = readAppConfig(projectDir);
   const lock = readLockFile(projectDir);
-  const runtime = await loadRuntimeLayers(config.runtime.node, lock, {
-    cacheDir: options.cacheDir ?? resolveCacheDir(),
+  const cacheDir = options.cacheDir ?? resolveCacheDir();
+  const reuse = options.reuseCache !== false;
+  const fetchContext = {
+    cacheDir,
     offline: options.offline ?? offlineFromEnv(),
     ...(options.log ? { log: options.log } : {}),
-  });
-  const assets = await loadAssetFiles(projectDir, config.assets);
-  const source = options.source ?? (await gitSource(projectDir));
-
-  const manifest = await analyzeProject(projectDir, options.entry);
+  };
+  // Independent steps at once (git runs in child processes); the first failure in this order wins.
+  const [sourceDateEpoch, runtime, assets, source, treeDigest, manifest] = await inOrder([
+    resolveSourceDateEpoch(options.sourceDateEpoch, projectDir),
+    planRuntimeLayers(config.runtime.node, lock, fetchContext),
+    loadAssetFiles(projectDir, config.assets),
+    options.source ?? gitSource(projectDir),
+    sourceTreeDigest(projectDir),
+    analyzeWithCache(projectDir, options.entry, { cacheDir, reuse }),
+  ] as const);
   const manifestJson = canonicalJson(manifest);
-  const bundle = await bundleEnclave({
-    projectDir,
-    manifest,
-    ...(internals.runtimeModule !== undefined ? { runtimeModule: internals.runtimeModule } : {}),
-  });
+
+  // The runtime layers are checked (or built) while esbuild bundles in its own process.
+  const layerContext = {
+    cacheDir,
+    imageDir,
+    // Only a layout an earlier build wrote is reused (see the check below).
+    reuse: reuse && existsSync(join(imageDir, 'oci-layout')),
+    sourceDateEpoch,
+  };
+  const [bundle, libs, node] = await inOrder([
+    bundleEnclave({
+      projectDir,
+      manifest,
+      ...(internals.runtimeModule !== undefined ? { runtimeModule: internals.runtimeModule } : {}),
+    }),
+    runtimeLayer(
+      'libs',
+      [
+        ...runtime.libs.files,
+        ...ETC_FILES.map((f) => ({ path: f.path, mode: 0o644, sha256: sha256Hex(f.bytes) })),
+      ],
+      async () => [...(await runtime.libs.load()), ...ETC_FILES],
+      layerContext,
+    ),
+    runtimeLayer(`node ${config.runtime.node}`, runtime.node.files, () => runtime.node.load(), layerContext),
+  ] as const);
 
   // One entry per layer, applied in order: what changes least first.
-  const layerSpecs: { description: string; files: LayerFile[] }[] = [
-    { description: 'libs', files: [...runtime.libs.files, ...ETC_FILES] },
-    { description: `node ${config.runtime.node}`, files: runtime.node.files },
-    ...(assets.length > 0 ? [{ description: 'assets', files: assets }] : []),
-    {
-      description: 'app',
-      files: [
-        { path: 'app/main.mjs', bytes: bundle },
-        { path: 'app/app-manifest.json', bytes: Buffer.from(manifestJson) },
-        { path: 'app/package.json', bytes: Buffer.from(canonicalJson({ type: 'module' })) },
-      ],
-    },
+  const appFiles: LayerFile[] = [
+    { path: 'app/main.mjs', bytes: bundle },
+    { path: 'app/app-manifest.json', bytes: Buffer.from(manifestJson) },
+    { path: 'app/package.json', bytes: Buffer.from(canonicalJson({ type: 'module' })) },
   ];
-  const layers: ImageLayer[] = [];
-  for (const spec of layerSpecs) {
-    layers.push({ ...spec, tar: await writeTarLayer(spec.files, sourceDateEpoch) });
+  const layers: ImageLayer[] = [libs, node];
+  if (assets.length > 0) {
+    layers.push({ description: 'assets', files: assets, tar: await writeTarLayer(assets, sourceDateEpoch) });
   }
+  layers.push({ description: 'app', files: appFiles, tar: await writeTarLayer(appFiles, sourceDateEpoch) });
+  const kept = new Set([libs, node].filter((l) => l.reused).map((l) => l.digest));
   const { name, version } = manifest.app;
   const image = composeOciImage({
     layers,
     run: {
       ...RUN,
       port: config.port,
-      labels: {
-        ...(source.repository ? { 'org.opencontainers.image.source': source.repository } : {}),
-        ...(source.commit ? { 'org.opencontainers.image.revision': source.commit } : {}),
-        'dev.blindbox.app': name,
-      },
+      labels: imageLabels(source, name),
     },
     sourceDateEpoch,
     refName: version || 'latest',
@@ -188,7 +219,7 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     version,
     measurements,
     appManifestDigest: ociDigest(manifestJson),
-    source: { ...source, treeDigest: await sourceTreeDigest(projectDir) },
+    source: { ...source, treeDigest },
     builder,
     sourceDateEpoch,
   });
@@ -217,10 +248,12 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
           `${folder}/ in the output folder was not written by blindbox build (no ${folder}/${marker}); choose another output folder or remove it.`,
         );
       }
-      await rm(dir, { recursive: true, force: true });
+      // The layout keeps the runtime blobs just verified; everything else goes.
+      if (folder === 'image') await pruneOciLayout(dir, kept);
+      else await rm(dir, { recursive: true, force: true });
     }
     await mkdir(join(outDir, 'client'), { recursive: true });
-    files.push(...(await writeOciLayout(join(outDir, 'image'), image)).map((f) => `image/${f}`));
+    files.push(...(await writeOciLayout(imageDir, image, kept)).map((f) => `image/${f}`));
     const archivePath = join(outDir, 'image.tar');
     if (options.archive) await put('image.tar', await writeOciArchive(image, sourceDateEpoch));
     else await rm(archivePath, { force: true });
@@ -251,6 +284,19 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     clientDir: join(outDir, 'client'),
     files: files.sort(compareStrings),
   };
+}
+
+/**
+ * Awaits every promise (none is left to reject unobserved) and throws the first failure in the
+ * order given, not in the order they happened: the error a build reports does not depend on timing.
+ */
+async function inOrder<T extends readonly unknown[]>(
+  promises: { readonly [K in keyof T]: Promise<T[K]> | T[K] },
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /**

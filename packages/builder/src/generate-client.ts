@@ -3,7 +3,7 @@ import { BuildError } from './build-error.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
 import { type Direction, declareType, propertyKey, quote, tsdoc } from './codegen/client-types.js';
 import { WIRE_RUNTIME, wirePlans } from './codegen/wire-plan.js';
-import { refName } from './type-to-schema.js';
+import { refName } from './schema-ref.js';
 
 /** What the generated client pins: the release it accepts by default. */
 export interface PinnedReleaseInfo {

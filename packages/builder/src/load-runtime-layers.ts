@@ -57,25 +57,108 @@ export function resolveNodeRuntime(version: string, lock: LockFile | undefined):
   return known;
 }
 
+/** A file a runtime layer will hold, as pinned: enough to name the layer without reading it. */
+export interface PlannedFile {
+  path: string;
+  mode: number;
+  /** Lowercase hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+/**
+ * A runtime layer whose files are known by hash: `load` reads them (from the verified cache, or
+ * fetched and verified) only when the build needs their bytes, not when the output folder already
+ * holds the layer (see reuse-runtime-layer.ts).
+ */
+export interface PlannedLayer<L> {
+  lock: L;
+  files: PlannedFile[];
+  load(): Promise<LayerFile[]>;
+}
+
+/** The Node runtime and system library layers, planned. */
+export interface RuntimeLayerPlans {
+  node: PlannedLayer<LockedNodeRuntime>;
+  libs: PlannedLayer<LockedDebianPackage[]>;
+}
+
 /** Loads (from the cache, or fetched and verified) the files of the runtime and library layers. */
 export async function loadRuntimeLayers(
   nodeVersion: string,
   lock: LockFile | undefined,
   ctx: FetchContext,
 ): Promise<RuntimeLayers> {
+  const plans = await planRuntimeLayers(nodeVersion, lock, ctx);
+  return {
+    node: { files: await plans.node.load(), lock: plans.node.lock },
+    libs: { files: await plans.libs.load(), lock: plans.libs.lock },
+  };
+}
+
+/**
+ * Plans the runtime and library layers. Inputs the lock pins are planned from the lock and read
+ * on `load`; the others are fetched and verified now (their hashes are not known before).
+ */
+export async function planRuntimeLayers(
+  nodeVersion: string,
+  lock: LockFile | undefined,
+  ctx: FetchContext,
+): Promise<RuntimeLayerPlans> {
   const pin = resolveNodeRuntime(nodeVersion, lock);
   const lockedNode = lock?.node.version === nodeVersion ? lock.node.files : undefined;
-  const node = await loadNodeFiles(pin, lockedNode, ctx);
+  const node = await plan(
+    lockedNode,
+    (locked) => ({ ...pin, files: locked }),
+    () => loadNodeFiles(pin, lockedNode, ctx),
+  );
   const debs = lock?.debian.length ? lock.debian.map(lockedToPin) : PINNED_DEBIAN_PACKAGES;
-  const libs: LayerFile[] = [];
-  const libLock: LockedDebianPackage[] = [];
+  const plans: PlannedLayer<LockedDebianPackage>[] = [];
   for (const deb of debs) {
-    const locked = lock?.debian.find((d) => d.package === deb.package && d.sha256 === deb.sha256);
-    const got = await loadDebianFiles(deb, locked?.files, ctx);
-    libs.push(...got.files);
-    libLock.push(got.lock);
+    const locked = lock?.debian.find((d) => d.package === deb.package && d.sha256 === deb.sha256)?.files;
+    const { picks, ...debPin } = deb;
+    plans.push(
+      await plan(
+        locked,
+        (files) => ({ ...debPin, files }),
+        () => loadDebianFiles(deb, locked, ctx),
+      ),
+    );
   }
-  return { node, libs: { files: libs, lock: libLock } };
+  const libs: PlannedLayer<LockedDebianPackage[]> = {
+    lock: plans.map((p) => p.lock),
+    files: plans.flatMap((p) => p.files),
+    load: async () => {
+      const files: LayerFile[] = [];
+      for (const p of plans) files.push(...(await p.load()));
+      return files;
+    },
+  };
+  return { node, libs };
+}
+
+/**
+ * A locked input: planned from the lock, its files read from the cache on `load` (fetched when
+ * missing or corrupt). Unlocked: fetched and verified now.
+ */
+async function plan<F extends LockedFile, L extends { files: Record<string, F> }>(
+  locked: Record<string, F> | undefined,
+  lockOf: (files: Record<string, F>) => L,
+  fetch: () => Promise<{ files: LayerFile[]; lock: L }>,
+): Promise<PlannedLayer<L>> {
+  if (locked && Object.keys(locked).length > 0) {
+    const files = locked;
+    return {
+      lock: lockOf(files),
+      files: plannedFiles(files),
+      load: async () => (await fetch()).files,
+    };
+  }
+  const got = await fetch();
+  return { lock: got.lock, files: plannedFiles(got.lock.files), load: async () => got.files };
+}
+
+function plannedFiles(files: Record<string, LockedFile>): PlannedFile[] {
+  return Object.entries(files).map(([path, f]) => ({ path, mode: f.mode, sha256: f.sha256 }));
 }
 
 function lockedToPin(d: LockedDebianPackage): PinnedDebianPackage {

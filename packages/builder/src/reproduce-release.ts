@@ -88,6 +88,7 @@ export async function reproduceRelease(options: ReproduceOptions): Promise<Repro
         ...(p.source.commit ? { commit: p.source.commit } : {}),
       },
       writeLock: false,
+      reuseCache: false,
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.offline !== undefined ? { offline: options.offline } : {}),
       ...(options.log ? { log: options.log } : {}),

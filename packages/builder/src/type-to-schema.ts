@@ -3,6 +3,7 @@ import { type Symbol as MorphSymbol, Node, type SourceFile, type Type, ts } from
 import { applyConstraints, type ConstraintTag, readConstraintTags } from './analysis/read-constraints.js';
 import { BuildError } from './build-error.js';
 import { canonicalJson } from './canonical-json.js';
+import { refName, refTo } from './schema-ref.js';
 import { locate } from './source-location.js';
 
 /** What the analysis converts from: the project root (for locations) and the checker's program. */
@@ -28,18 +29,7 @@ export const SUPPORTED_TYPES_HINT =
   'aliases, generic aliases instantiated with concrete types, optional and readonly properties, ' +
   'recursive types) and unions of object types (docs/reference/types.md).';
 
-const REF_PREFIX = '#/definitions/';
 const BIGINT_PATTERN = '^-?(0|[1-9][0-9]*)$';
-
-/** The schema of a `$ref` to a named definition. */
-export function refTo(name: string): TypeSchema {
-  return { $ref: `${REF_PREFIX}${name}` };
-}
-
-/** The definition name a `$ref` schema points at. */
-export function refName(schema: { $ref: string }): string {
-  return schema.$ref.startsWith(REF_PREFIX) ? schema.$ref.slice(REF_PREFIX.length) : schema.$ref;
-}
 
 /**
  * Converts checked TypeScript types into the schemas the runtime validates with and the client is

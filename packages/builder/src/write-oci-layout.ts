@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from './canonical-json.js';
 import { sha256Hex } from './digest.js';
@@ -28,6 +29,8 @@ export interface ImageLayer {
   description: string;
   tar: Buffer;
   files: readonly LayerFile[];
+  /** Hex SHA-256 of `tar`, when the caller just computed it. Default: computed. */
+  digest?: string;
 }
 
 /** How the image starts, as recorded in the image config. */
@@ -67,14 +70,14 @@ export function composeOciImage(input: {
 }): OciImage {
   const created = isoSeconds(input.sourceDateEpoch);
   const blobs = new Map<string, Buffer>();
-  const put = (mediaType: string, bytes: Buffer): Descriptor => {
-    const hex = sha256Hex(bytes);
+  const put = (mediaType: string, bytes: Buffer, known?: string): Descriptor => {
+    const hex = known ?? sha256Hex(bytes);
     blobs.set(hex, bytes);
     return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
   };
 
   // Each layer is hashed once: for an uncompressed layer the blob digest is also its diff_id.
-  const layerDescriptors = input.layers.map((l) => put(MEDIA_TYPES.layer, l.tar));
+  const layerDescriptors = input.layers.map((l) => put(MEDIA_TYPES.layer, l.tar, l.digest));
   const runConfig = {
     ...(input.run.user ? { User: input.run.user } : {}),
     ...(input.run.port ? { ExposedPorts: { [`${input.run.port}/tcp`]: {} } } : {}),
@@ -113,18 +116,45 @@ export function composeOciImage(input: {
   return { blobs, manifest, config: runConfig, index, manifestBytes };
 }
 
-/** Writes `image` as an OCI image layout folder (`oci-layout`, `index.json`, `blobs/sha256/…`). */
-export async function writeOciLayout(dir: string, image: OciImage): Promise<string[]> {
+/**
+ * Writes `image` as an OCI image layout folder (`oci-layout`, `index.json`, `blobs/sha256/…`).
+ * Blobs named in `present` are already in the folder, verified by the caller, and are not written.
+ */
+export async function writeOciLayout(
+  dir: string,
+  image: OciImage,
+  present: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const blobDir = join(dir, 'blobs', 'sha256');
   await mkdir(blobDir, { recursive: true });
   const written = ['oci-layout', 'index.json'];
   await writeFile(join(dir, 'oci-layout'), canonicalJson({ imageLayoutVersion: '1.0.0' }));
   await writeFile(join(dir, 'index.json'), image.index);
   for (const [hex, bytes] of image.blobs) {
-    await writeFile(join(blobDir, hex), bytes);
+    if (!present.has(hex)) await writeFile(join(blobDir, hex), bytes);
     written.push(`blobs/sha256/${hex}`);
   }
   return written;
+}
+
+/**
+ * Empties an image layout folder of everything but the blobs named in `keep`, so that what an
+ * earlier build left (stale blobs, other files) does not survive into the next layout.
+ */
+export async function pruneOciLayout(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  const blobDir = join(dir, 'blobs', 'sha256');
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name !== 'blobs' || !e.isDirectory()) await rm(join(dir, e.name), { recursive: true, force: true });
+  }
+  if (!existsSync(join(dir, 'blobs'))) return;
+  for (const e of await readdir(join(dir, 'blobs'), { withFileTypes: true })) {
+    if (e.name !== 'sha256' || !e.isDirectory())
+      await rm(join(dir, 'blobs', e.name), { recursive: true, force: true });
+  }
+  if (!existsSync(blobDir)) return;
+  for (const e of await readdir(blobDir, { withFileTypes: true })) {
+    if (!(keep.has(e.name) && e.isFile())) await rm(join(blobDir, e.name), { recursive: true, force: true });
+  }
 }
 
 /** RFC 3339 in UTC, without the milliseconds that `toISOString` adds. */

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { manifestState } from '../bin/oclif-manifest.js';
 
 const check = process.argv.includes('--check');
 const pkgDir = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -20,10 +21,12 @@ function fail(message) {
   process.exit(1);
 }
 
-// oclif prefers a manifest over the command files; one left by an interrupted `npm pack` would
-// describe the commands as they were then.
-if (existsSync(join(pkgDir, 'oclif.manifest.json')))
-  fail('packages/cli/oclif.manifest.json exists (left by an interrupted pack?): delete it and retry');
+// oclif prefers a manifest over the command files; the build writes one, and one that describes
+// another build of dist/ (rebuilt by tsc alone) would describe the commands as they were then.
+if (manifestState() === 'stale')
+  fail(
+    'packages/cli/oclif.manifest.json describes another build of dist/: run `npm run build -w packages/cli` and retry',
+  );
 if (!existsSync(readme)) fail('packages/cli/README.md is missing: it holds the <!-- commands --> markers');
 if (!existsSync(join(pkgDir, 'dist', 'commands')))
   fail(

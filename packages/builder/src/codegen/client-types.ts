@@ -1,5 +1,5 @@
 import type { TypeSchema } from '@blindbox/protocol';
-import { refName } from '../type-to-schema.js';
+import { refName } from '../schema-ref.js';
 
 /** Which way a type is used: inputs accept readonly arrays and tuples; outputs are plain ones. */
 export type Direction = 'input' | 'output';

@@ -1,5 +1,5 @@
 import type { AppManifest, TypeSchema } from '@blindbox/protocol';
-import { refName } from '../type-to-schema.js';
+import { refName } from '../schema-ref.js';
 
 /**
  * How the generated client turns a decoded answer back into the handler's types: where a wire
