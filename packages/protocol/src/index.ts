@@ -49,6 +49,7 @@ export {
   UNKNOWN_SESSION_PROBLEM_TITLE,
   UNKNOWN_SESSION_PROBLEM_TYPE,
 } from './constants.js';
+export type { EnvelopeGpuEvidence } from './envelope-gpus.js';
 export type { AeadName } from './hpke-suite.js';
 export {
   MIN_REQUEST_LENGTH,

@@ -27,6 +27,12 @@ export {
   hexEncode,
 } from './encoding.js';
 export {
+  decodeEnvelopeGpus,
+  ENVELOPE_GPU_LIMITS,
+  encodeEnvelopeGpus,
+  type GpuEvidenceBytes,
+} from './envelope-gpus.js';
+export {
   AEAD_SIZES,
   type AeadBackend,
   type AeadKey,

@@ -1,5 +1,6 @@
 import { NONCE_LENGTH, PROTOCOL_VERSION, PUBLIC_KEY_LENGTH } from './constants.js';
 import { base64Decode, base64urlDecode } from './encoding.js';
+import { type EnvelopeGpuEvidence, parseEnvelopeGpus } from './envelope-gpus.js';
 import { ProtocolError } from './protocol-error.js';
 
 /** What `POST /.well-known/blindbox/v1/attest` answers (JSON). */
@@ -26,6 +27,12 @@ export interface EvidenceEnvelope {
    * not covered by the evidence; what a client relies on is the sealed `session` confirmation.
    */
   protocols?: string[];
+  /**
+   * Evidence of the NVIDIA GPUs attached to this TEE, each answering the GPU nonce derived from the
+   * binding (docs/protocol.md §3.4). Optional, still version 1: a client that does not know the
+   * member ignores it, as it ignores every unknown member.
+   */
+  gpus?: EnvelopeGpuEvidence[];
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -64,8 +71,19 @@ function decodeField(name: string, value: unknown, decoder: (s: string) => Uint8
  */
 export function parseEvidenceEnvelope(json: unknown): EvidenceEnvelope {
   if (!isRecord(json)) fail('must be a JSON object');
-  const { version, platform, nonce, evidence, collateral, hpkePublicKey, keyId, suites, release, protocols } =
-    json;
+  const {
+    version,
+    platform,
+    nonce,
+    evidence,
+    collateral,
+    hpkePublicKey,
+    keyId,
+    suites,
+    release,
+    protocols,
+    gpus,
+  } = json;
   if (version !== PROTOCOL_VERSION)
     fail(`"version" must be ${PROTOCOL_VERSION}, got ${JSON.stringify(version)}`);
   if (typeof platform !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(platform)) {
@@ -106,5 +124,6 @@ export function parseEvidenceEnvelope(json: unknown): EvidenceEnvelope {
     if (!valid) fail('"protocols" must be an array of version strings such as "1.1"');
     out.protocols = [...(protocols as string[])];
   }
+  if (gpus !== undefined) out.gpus = parseEnvelopeGpus(gpus);
   return out;
 }
