@@ -34,7 +34,11 @@ describe('bundleEnclave', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'blindbox-main-')), 'main.mjs');
     await writeFile(out, bytes);
     const { stdout } = await run(process.execPath, [out]);
-    expect(JSON.parse(stdout)).toEqual({ standIn: true, className: 'Hello' });
+    expect(JSON.parse(stdout)).toEqual({
+      standIn: true,
+      className: 'Hello',
+      validators: ['digest', 'greet'],
+    });
   });
 
   it('contains no absolute path of the project or of the builder, nor path comments', async () => {

@@ -4,6 +4,7 @@ import type { AppManifest } from '@blindbox/protocol';
 import { build, type Message, type Plugin } from 'esbuild';
 import { BuildError } from './build-error.js';
 import { canonicalJson } from './canonical-json.js';
+import { compileValidators } from './codegen/compile-validators.js';
 import { builderPackageDir } from './resolve-builder-packages.js';
 import { relativePosix } from './source-location.js';
 
@@ -35,11 +36,13 @@ export async function bundleEnclave(options: BundleEnclaveOptions): Promise<Uint
   const root = resolve(options.projectDir);
   const { className, module } = options.manifest.enclave;
   // Aliased import: the class name cannot collide with the names the main module declares.
+  // The validators are compiled here, from the manifest, so the enclave compiles nothing at start-up.
   const main = [
-    `import { runEnclave } from '@blindbox/runtime';`,
+    `import { runEnclave, validatorSupport } from '@blindbox/runtime';`,
     `import { ${className} as EnclaveClass } from ${JSON.stringify(resolve(root, module))};`,
     `const manifest = ${canonicalJson(options.manifest)};`,
-    'await runEnclave({ manifest, enclaveClass: EnclaveClass });',
+    `const validators = ${compileValidators(options.manifest, 'validatorSupport')};`,
+    'await runEnclave({ manifest, enclaveClass: EnclaveClass, validators });',
     '',
   ].join('\n');
 

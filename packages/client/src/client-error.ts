@@ -66,14 +66,25 @@ export class ClientError extends Error {
   }
 }
 
-/** A typed error the enclave's handler returned (`EndpointError` on the server, or BAD_INPUT, UNKNOWN_ENDPOINT, INTERNAL). */
+/**
+ * A typed error the enclave answered: a handler's `EndpointError`, or `INVALID_INPUT` (the input does
+ * not match the endpoint's type: `path`, `expected` and `found` say where and how),
+ * `UNKNOWN_ENDPOINT`, `INTERNAL`.
+ */
 export class RemoteError extends Error {
   override readonly name = 'RemoteError';
+  /** `INVALID_INPUT`: what the endpoint's type allows at `path`, e.g. `a string`. */
+  readonly expected: string | undefined;
+  /** `INVALID_INPUT`: what the input held there, e.g. `a number`, `nothing`. */
+  readonly found: string | undefined;
   constructor(
     readonly code: string,
     message: string,
     readonly path?: string,
+    detail: { expected?: string; found?: string } = {},
   ) {
     super(message);
+    this.expected = detail.expected;
+    this.found = detail.found;
   }
 }

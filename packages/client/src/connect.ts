@@ -135,7 +135,13 @@ async function outputOf(
   max: number,
 ): Promise<unknown> {
   const { response, tail } = outcome;
-  if (!response.ok) throw new RemoteError(response.error.code, response.error.message, response.error.path);
+  if (!response.ok) {
+    const { code, message, path, expected, found } = response.error;
+    throw new RemoteError(code, message, path, {
+      ...(expected !== undefined ? { expected } : {}),
+      ...(found !== undefined ? { found } : {}),
+    });
+  }
   if (response.stream === undefined || tail === undefined) return response.output;
   const value = streamOutput ? tail : await collectBytes(tail, max);
   if (response.stream === '') return value;

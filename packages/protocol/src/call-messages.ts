@@ -18,12 +18,16 @@ export interface CallRequest {
 
 /** A typed failure the server answers inside a sealed response. */
 export interface RemoteErrorBody {
-  /** Upper-snake-case code: `BAD_INPUT`, `UNKNOWN_ENDPOINT`, `INTERNAL`, `TOO_LARGE`, or a handler's code. */
+  /** Upper-snake-case code: `INVALID_INPUT`, `UNKNOWN_ENDPOINT`, `INTERNAL`, `TOO_LARGE`, or a handler's code. */
   code: string;
   /** Human-readable explanation; never a stack trace. */
   message: string;
-  /** JSON pointer to the offending input field (for `BAD_INPUT` and handler errors that name one). */
+  /** JSON pointer to the offending input field (for `INVALID_INPUT` and handler errors that name one). */
   path?: string;
+  /** `INVALID_INPUT`: what the schema allows at `path`, e.g. `a string`, `at most 16 characters`. */
+  expected?: string;
+  /** `INVALID_INPUT`: what the input holds there, e.g. `a number`, `42`, `nothing`. */
+  found?: string;
 }
 
 /** v1.1 members any response may carry (docs/protocol.md §11.2–11.3). */
@@ -111,8 +115,10 @@ function errorBodyProblem(error: unknown): string | undefined {
   if (typeof error['code'] !== 'string' || error['code'].length === 0)
     return '"error.code" must be a text string';
   if (typeof error['message'] !== 'string') return '"error.message" must be a text string';
-  if (error['path'] !== undefined && typeof error['path'] !== 'string')
-    return '"error.path" must be a text string';
+  for (const key of ['path', 'expected', 'found'] as const) {
+    if (error[key] !== undefined && typeof error[key] !== 'string')
+      return `"error.${key}" must be a text string`;
+  }
   return undefined;
 }
 
@@ -150,8 +156,14 @@ export function callResponseToMap(response: CallResponse): Record<string, unknow
   if (response.ok) {
     if (response.output !== undefined) map['output'] = response.output;
   } else {
-    const { code, message, path } = response.error;
-    map['error'] = path === undefined ? { code, message } : { code, message, path };
+    const { code, message, path, expected, found } = response.error;
+    map['error'] = {
+      code,
+      message,
+      ...(path !== undefined ? { path } : {}),
+      ...(expected !== undefined ? { expected } : {}),
+      ...(found !== undefined ? { found } : {}),
+    };
   }
   if (response.session !== undefined)
     map['session'] = { ttl: response.session.ttl, window: response.session.window };
@@ -172,6 +184,8 @@ export function callResponseFromMap(value: unknown, code: ProtocolErrorCode): Ca
     const error = map['error'] as Record<string, unknown>;
     const body: RemoteErrorBody = { code: error['code'] as string, message: error['message'] as string };
     if (typeof error['path'] === 'string') body.path = error['path'];
+    if (typeof error['expected'] === 'string') body.expected = error['expected'];
+    if (typeof error['found'] === 'string') body.found = error['found'];
     out = { ok: false, error: body };
   }
   const session = map['session'] as { ttl: number; window: number } | undefined;

@@ -39,9 +39,15 @@ describe.each<AeadName>(['aes-128-gcm', 'chacha20-poly1305'])('sealed calls with
     );
     expect(ok).toEqual({ ok: true, output: { text: 'hi', raw: new Uint8Array([9]) } });
     const failed = await sealed.openResponse(
-      await opened.sealResponse({ ok: false, error: { code: 'BAD_INPUT', message: 'no', path: '/audio' } }),
+      await opened.sealResponse({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: 'no', path: '/audio', expected: 'bytes', found: 'a string' },
+      }),
     );
-    expect(failed).toEqual({ ok: false, error: { code: 'BAD_INPUT', message: 'no', path: '/audio' } });
+    expect(failed).toEqual({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: 'no', path: '/audio', expected: 'bytes', found: 'a string' },
+    });
   });
 
   it('fails with a typed error when any single byte of the request is altered', async () => {

@@ -9,6 +9,7 @@ import { EndpointError, isEndpoint } from '@blindbox/sdk';
 import { reviveInput, toWireValue } from './revive-value.js';
 import { streamInlineFields } from './stream-fields.js';
 import { validateValue } from './validate-value.js';
+import type { EndpointValidators, ValidationIssue } from './validation-issue.js';
 
 /** Logs what happened to a call without its content: never inputs, outputs or keys. */
 export type CallLogger = (event: {
@@ -17,6 +18,22 @@ export type CallLogger = (event: {
   outcome: string;
   ms: number;
 }) => void;
+
+/** How {@link dispatchCall} checks and reports. */
+export interface DispatchOptions {
+  log?: CallLogger;
+  /**
+   * The validators the build compiled (`app/main.mjs` passes them). Default: none, and each value is
+   * checked by walking its schema with {@link validateValue}, which gives the same issues.
+   */
+  validators?: EndpointValidators;
+  /**
+   * Put the issue of an output the handler's declared type refuses (path, expected, found) into the
+   * sealed `INTERNAL` answer, for the developer at the other end. `blindbox dev` turns it on; by
+   * default the answer says only that the result was invalid. Default: false.
+   */
+  revealOutputIssues?: boolean;
+}
 
 /**
  * Runs one opened request against the enclave instance: endpoint lookup in the manifest, input
@@ -27,8 +44,9 @@ export async function dispatchCall(
   manifest: AppManifest,
   instance: object,
   request: CallRequest,
-  log: CallLogger = () => {},
+  options: DispatchOptions = {},
 ): Promise<CallResponse> {
+  const log = options.log ?? (() => {});
   const started = performance.now();
   const done = (response: CallResponse, outcome: string): CallResponse => {
     log({
@@ -54,13 +72,14 @@ export async function dispatchCall(
       'UNKNOWN_ENDPOINT',
     );
   }
-  const inputIssue = validateValue(request.input, endpoint.input, manifest.definitions);
-  if (inputIssue) {
-    return done(
-      { ok: false, error: { code: 'BAD_INPUT', message: inputIssue.message, path: inputIssue.path } },
-      'BAD_INPUT',
-    );
-  }
+  const compiled =
+    options.validators && Object.hasOwn(options.validators, endpoint.name)
+      ? options.validators[endpoint.name]
+      : undefined;
+  const inputIssue = compiled
+    ? compiled.input(request.input)
+    : validateValue(request.input, endpoint.input, manifest.definitions);
+  if (inputIssue) return done({ ok: false, error: invalidInput(inputIssue) }, 'INVALID_INPUT');
   // A streamed field gets a stream even when its bytes arrived inline (one-shot, small bodies).
   // Dates and bigints travel as strings (docs/reference/types.md): the handler gets the real types.
   const revived = reviveInput(request.input, endpoint.input, manifest.definitions ?? {});
@@ -84,13 +103,32 @@ export async function dispatchCall(
     return done({ ok: false, error: { code: 'INTERNAL', message: 'the handler failed' } }, 'INTERNAL');
   }
   output = toWireValue(output);
-  const outputIssue = validateValue(output, endpoint.output, manifest.definitions);
+  const outputIssue = compiled
+    ? compiled.output(output)
+    : validateValue(output, endpoint.output, manifest.definitions);
   if (outputIssue) {
     // A handler returned something its declared type does not allow: do not leak it.
-    return done(
-      { ok: false, error: { code: 'INTERNAL', message: 'the handler returned an invalid result' } },
-      'BAD_OUTPUT',
-    );
+    const message = 'the handler returned an invalid result';
+    const error = options.revealOutputIssues
+      ? {
+          code: 'INTERNAL',
+          message: `${message}: ${outputIssue.message} at ${JSON.stringify(outputIssue.path)}`,
+          path: outputIssue.path,
+          expected: outputIssue.expected,
+          found: outputIssue.found,
+        }
+      : { code: 'INTERNAL', message };
+    return done({ ok: false, error }, 'BAD_OUTPUT');
   }
   return done({ ok: true, output }, 'ok');
+}
+
+function invalidInput(found: ValidationIssue) {
+  return {
+    code: 'INVALID_INPUT',
+    message: `${found.message}${found.path === '' ? '' : ` at ${found.path}`}`,
+    path: found.path,
+    expected: found.expected,
+    found: found.found,
+  };
 }

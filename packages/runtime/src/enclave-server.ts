@@ -29,7 +29,7 @@ import {
 import { busy, json, plain } from './answer.js';
 import { BodyBudget } from './body-budget.js';
 import { requestItemLimit } from './derive-cbor-limits.js';
-import type { CallLogger } from './dispatch-call.js';
+import type { CallLogger, DispatchOptions } from './dispatch-call.js';
 import { EvidenceBusyError, EvidenceGate } from './gate-evidence.js';
 import { ConnectionGuard } from './guard-connections.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
@@ -62,6 +62,9 @@ export interface EnclaveServerOptions {
   limits?: Partial<ServerLimits>;
   /** Called once per call with its outcome (never its content). Default: no logging. */
   log?: CallLogger;
+  /** The validators the build compiled, and whether invalid outputs are explained (see {@link DispatchOptions}). */
+  validators?: DispatchOptions['validators'];
+  revealOutputIssues?: boolean;
   /** The HPKE key; default: a fresh one, generated inside the enclave and never written anywhere. */
   key?: ServerKey;
   /**
@@ -127,6 +130,11 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
     manifest: options.manifest,
     instance: options.instance,
     log: options.log,
+    dispatch: {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.validators ? { validators: options.validators } : {}),
+      revealOutputIssues: options.revealOutputIssues === true,
+    },
     limits,
     key,
     lookupKey: lookup,

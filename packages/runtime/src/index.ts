@@ -19,3 +19,8 @@ export { type RunEnclaveOptions, runEnclave } from './run-enclave.js';
 export { RuntimeError, type RuntimeErrorCode } from './runtime-error.js';
 export { resolveLimits, type ServerLimits } from './server-limits.js';
 export { type ValidationIssue, validateValue } from './validate-value.js';
+export {
+  type CompiledValidator,
+  type EndpointValidators,
+  validatorSupport,
+} from './validation-issue.js';

@@ -154,7 +154,12 @@ describe('dispatchCall with the builder manifest additions', () => {
     const clinic = new Clinic();
     expect(await call(clinic, { after: '2026-12-01', budget: '10' })).toMatchObject({
       ok: false,
-      error: { code: 'BAD_INPUT', path: '/after' },
+      error: {
+        code: 'INVALID_INPUT',
+        path: '/after',
+        expected: 'a date-time string',
+        found: '"2026-12-01"',
+      },
     });
     expect(clinic.seen).toEqual([]);
   });

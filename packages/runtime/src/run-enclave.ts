@@ -8,6 +8,7 @@ import { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulat
 import { TdxConfigfsProvider } from './providers/tdx-configfs-provider.js';
 import { pcsCollateralSource } from './providers/tdx-pcs-collateral.js';
 import { RuntimeError } from './runtime-error.js';
+import type { EndpointValidators } from './validation-issue.js';
 
 /** What the generated enclave entry passes in. */
 export interface RunEnclaveOptions {
@@ -17,6 +18,8 @@ export interface RunEnclaveOptions {
   env?: Record<string, string | undefined>;
   /** Override the provider (tests). Default: chosen by `BLINDBOX_TEE`. */
   provider?: AttestationProvider;
+  /** The validators `blindbox build` compiled from the manifest. Default: the schemas are walked. */
+  validators?: EndpointValidators;
 }
 
 /**
@@ -31,7 +34,9 @@ export interface RunEnclaveOptions {
  * `BLINDBOX_RELEASE_FILE` (the signed release bundle to serve; not trusted by clients, only offered),
  * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_CORS_ORIGINS` (web origins allowed to call
  * from browsers, comma-separated, or `*`; default none), `BLINDBOX_LOG=calls` (log outcome and duration per
- * call; never content or endpoint names, which the host operator must not learn).
+ * call; never content or endpoint names, which the host operator must not learn),
+ * `BLINDBOX_DEV_REVEAL_OUTPUT_ISSUES=1` (set by `blindbox dev`: an output the handler's declared
+ * type refuses is answered with its path, expected and found, sealed to the caller).
  */
 export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveServer> {
   const env = options.env ?? process.env;
@@ -63,6 +68,9 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
     host: env.BLINDBOX_HOST ?? '0.0.0.0',
     maxBodyBytes,
     corsOrigins: parseCorsOrigins(env.BLINDBOX_CORS_ORIGINS),
+    ...(options.validators ? { validators: options.validators } : {}),
+    // Sealed to the caller only, never logged: the developer at the other end of `blindbox dev`.
+    revealOutputIssues: env.BLINDBOX_DEV_REVEAL_OUTPUT_ISSUES === '1',
     log: logCalls
       ? (e) =>
           process.stderr.write(

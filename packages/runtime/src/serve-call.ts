@@ -29,7 +29,7 @@ import {
 import { busy, plain, problem, refuse } from './answer.js';
 import type { BodyBudget, BodyCharge } from './body-budget.js';
 import { bodyChunks, prepend } from './body-chunks.js';
-import { type CallLogger, dispatchCall } from './dispatch-call.js';
+import { type CallLogger, type DispatchOptions, dispatchCall } from './dispatch-call.js';
 import type { ConnectionGuard } from './guard-connections.js';
 import {
   BodyAbortedError,
@@ -68,6 +68,8 @@ export interface CallContext {
   manifest: AppManifest;
   instance: object;
   log: CallLogger | undefined;
+  /** How calls are checked and logged (the same logger as `log`). */
+  dispatch: DispatchOptions;
   limits: ServerLimits;
   key: ServerKey;
   lookupKey: (keyId: Uint8Array) => ServerKey | undefined;
@@ -186,7 +188,7 @@ async function serveOneShot(
 
 /** Runs a one-shot call; a streamed output is collected into bytes (one-shot answers are one message). */
 async function runInline(ctx: CallContext, request: CallRequest): Promise<CallResponse> {
-  const response = await dispatchCall(ctx.manifest, ctx.instance, request, ctx.log);
+  const response = await dispatchCall(ctx.manifest, ctx.instance, request, ctx.dispatch);
   const endpoint = endpointOf(ctx.manifest, request.endpoint);
   if (!response.ok || endpoint === undefined) return response;
   const tail = takeOutputTail(response.output, endpoint, ctx.manifest.definitions ?? {});
@@ -315,7 +317,7 @@ async function serveSessionMessage(
   } catch (err) {
     return answerSessionError(req, res, err);
   }
-  const response = await dispatchCall(ctx.manifest, ctx.instance, request, ctx.log);
+  const response = await dispatchCall(ctx.manifest, ctx.instance, request, ctx.dispatch);
   const endpoint = endpointOf(ctx.manifest, request.endpoint);
   const tail =
     response.ok && endpoint

@@ -32,18 +32,35 @@ describe('validateValue', () => {
   });
 
   it.each([
-    [{}, '/name', 'required field is missing'],
-    [{ name: 42 }, '/name', 'expected a string, found number'],
-    [{ name: 'A', language: 'de' }, '/language', 'expected one of "en", "fr"'],
-    [{ name: 'A', tags: ['x', 1] }, '/tags/1', 'expected a string, found number'],
-    [{ name: 'A', audio: 'AAAA' }, '/audio', 'expected bytes, found string'],
-    [{ name: 'A', nested: { n: 1.5 } }, '/nested/n', 'expected an integer'],
-    [{ name: 'A', extra: true }, '/extra', 'unexpected field'],
-    [{ name: 'A', 'we/ird~': 1 }, '/we~1ird~0', 'unexpected field'],
-    [[], '', 'expected an object, found an array'],
-    [null, '', 'expected an object, found null'],
-  ])('rejects %j at %s', (value, path, message) => {
-    expect(validateValue(value, greet)).toEqual({ path, message });
+    [{}, '/name', 'a value (required field)', 'nothing'],
+    [{ name: 42 }, '/name', 'a string', 'a number'],
+    [{ name: 'A', language: 'de' }, '/language', 'one of "en", "fr"', '"de"'],
+    [{ name: 'A', tags: ['x', 1] }, '/tags/1', 'a string', 'a number'],
+    [{ name: 'A', audio: 'AAAA' }, '/audio', 'bytes', 'a string'],
+    [{ name: 'A', nested: { n: 1.5 } }, '/nested/n', 'an integer', '1.5'],
+    [{ name: 'A', extra: true }, '/extra', 'no such field', 'a boolean'],
+    [{ name: 'A', 'we/ird~': 1 }, '/we~1ird~0', 'no such field', 'a number'],
+    [[], '', 'an object', 'an array'],
+    [null, '', 'an object', 'null'],
+  ])('rejects %j at %s: expected %s, found %s', (value, path, expected, found) => {
+    expect(validateValue(value, greet)).toEqual({
+      path,
+      expected,
+      found,
+      message: `expected ${expected}, found ${found}`,
+    });
+  });
+
+  it('names lengths, bounds and long strings (cut at 40 characters) in what it found', () => {
+    const short: TypeSchema = { type: 'string', maxLength: 3 };
+    expect(validateValue('abcd', short)).toMatchObject({
+      expected: 'at most 3 characters',
+      found: '4 characters',
+    });
+    const word: TypeSchema = { type: 'string', enum: ['yes'] };
+    expect(validateValue('n'.repeat(50), word)?.found).toBe(`"${'n'.repeat(40)}…"`);
+    expect(validateValue(7, { type: 'number', maximum: 5 })).toMatchObject({ expected: '<= 5', found: '7' });
+    expect(validateValue(Number.NaN, { type: 'number' })).toMatchObject({ found: 'NaN' });
   });
 
   it('follows $ref and anyOf, and refuses a missing definition', () => {
@@ -52,7 +69,7 @@ describe('validateValue', () => {
     expect(validateValue(1, schema, defs)).toBeUndefined();
     expect(validateValue(null, schema, defs)).toBeUndefined();
     expect(validateValue('x', schema, defs)?.message).toMatch(/one of 2 alternatives/);
-    expect(validateValue(1, { $ref: '#/definitions/B' }, defs)?.message).toMatch(/missing/);
+    expect(validateValue(1, { $ref: '#/definitions/B' }, defs)?.message).toMatch(/none in the manifest/);
   });
 
   it('refuses a __proto__ key in an open map, which a naive deep merge in a handler would follow', () => {
@@ -70,12 +87,14 @@ describe('validateValue', () => {
     // What the CBOR decoder yields for {"__proto__": {"admin": true}}: an own property.
     const decoded: Record<string, unknown> = {};
     Object.defineProperty(decoded, '__proto__', { value: { admin: true }, enumerable: true });
-    expect(validateValue(decoded, record)).toEqual({ path: '/__proto__', message: 'unexpected field' });
+    expect(validateValue(decoded, record)).toMatchObject({ path: '/__proto__', expected: 'no such field' });
     expect(validateValue({ a: { admin: true } }, record)).toBeUndefined();
   });
 
   it('refuses a $ref that names an inherited property of the definitions', () => {
-    expect(validateValue('x', { $ref: '#/definitions/constructor' }, {})?.message).toMatch(/missing/);
+    expect(validateValue('x', { $ref: '#/definitions/constructor' }, {})?.message).toMatch(
+      /none in the manifest/,
+    );
   });
 
   it('rejects objects with a non-plain prototype and stops at excessive depth', () => {
@@ -86,6 +105,8 @@ describe('validateValue', () => {
       deep = { type: 'array', items: deep };
       value = [value];
     }
-    expect(validateValue(value, deep)?.message).toMatch(/nesting deeper/);
+    expect(validateValue(value, deep)?.message).toBe(
+      'expected nesting at most 64 deep, found deeper nesting',
+    );
   });
 });

@@ -87,16 +87,28 @@ describe('hello, end to end over loopback HTTP through the generated client', ()
     });
   });
 
-  it('answers a field of the wrong type with BAD_INPUT, and keeps serving', async () => {
+  it('answers a field of the wrong type with INVALID_INPUT (path, expected, found), and keeps serving', async () => {
     const client = await generated.connect(enclave.url, dev());
+    // The image checks inputs with the validators the build compiled into app/main.mjs.
     await expect(client.session.call('greet', { name: 42 })).rejects.toMatchObject({
       name: 'RemoteError',
-      code: 'BAD_INPUT',
+      code: 'INVALID_INPUT',
       path: '/name',
+      expected: 'a string',
+      found: 'a number',
+      message: 'expected a string, found a number at /name',
     });
     await expect(client.session.call('greet', { name: 'x', admin: true })).rejects.toMatchObject({
-      code: 'BAD_INPUT',
+      code: 'INVALID_INPUT',
       path: '/admin',
+      expected: 'no such field',
+      found: 'a boolean',
+    });
+    await expect(client.session.call('greet', { name: 'x', language: 'de' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      path: '/language',
+      expected: 'one of "en", "fr"',
+      found: '"de"',
     });
     await expect(client.session.call('constructor', {})).rejects.toMatchObject({ code: 'UNKNOWN_ENDPOINT' });
     expect(await client.greet({ name: 'still here' })).toEqual({ message: 'Hello, still here!' });

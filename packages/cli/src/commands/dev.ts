@@ -51,6 +51,8 @@ export default class Dev extends BaseCommand {
           port: flags.port,
           env: {
             BLINDBOX_LOG: 'calls',
+            // An output the handler's declared type refuses is answered with path, expected and found.
+            BLINDBOX_DEV_REVEAL_OUTPUT_ISSUES: '1',
             ...corsOriginEnv(flags['cors-origin']),
           },
         });
