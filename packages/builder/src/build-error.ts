@@ -23,7 +23,11 @@ export type BuildErrorCode =
   | 'RUNTIME_INTEGRITY_MISMATCH'
   | 'ASSET_INVALID'
   | 'REPRODUCE_MISMATCH'
-  | 'IMAGE_INVALID';
+  | 'IMAGE_INVALID'
+  | 'IMAGE_PUSH_BAD_REF'
+  | 'IMAGE_PUSH_FAILED'
+  | 'IMAGE_PUSH_AUTH_FAILED'
+  | 'IMAGE_PUSH_DIGEST_MISMATCH';
 
 /** Where in the app's source a problem is: a project-relative POSIX path, 1-based line and column. */
 export interface SourceLocation {

@@ -9,6 +9,13 @@ export { BuildError, type BuildErrorCode, type SourceLocation } from './build-er
 export { canonicalJson } from './canonical-json.js';
 export type { ReleaseMeasurements } from './measure-image.js';
 export {
+  ImagePushError,
+  type PushOptions,
+  type PushResult,
+  pushOciImage,
+  type RegistryCredentials,
+} from './push-oci-image.js';
+export {
   type FileDifference,
   type LayerDifference,
   type ReproduceOptions,
