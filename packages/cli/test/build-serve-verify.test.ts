@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +102,34 @@ describe('blindbox build · serve · verify (the built binary)', () => {
     const err = JSON.parse(r.stdout).error;
     expect(err.code).toBe('ANALYZE_UNSUPPORTED_TYPE');
     expect(err.message).toMatch(/src\/hello\.ts:\d+:\d+/);
+    // Nothing was written: no partial build to mistake for a good one.
+    expect(existsSync(join(work, 'bad-out'))).toBe(false);
+  });
+
+  it('build reports every unsupported type at once, and leaves an earlier build untouched', () => {
+    const bad = join(work, 'bad-twice');
+    cpSync(project, bad, { recursive: true });
+    const src = join(bad, 'src', 'hello.ts');
+    writeFileSync(
+      src,
+      readFileSync(src, 'utf8')
+        .replace('req: { data: Uint8Array }', 'req: { data: () => void }')
+        .replace('language?: ', 'when: symbol; language?: '),
+    );
+    const out = join(work, 'bad-twice-out');
+    const good = runCli(['build', project, '--out', out, '--json'], env);
+    expect(good.status).toBe(0);
+    // --json names the generated client's folder.
+    const { clientDir } = JSON.parse(good.stdout) as { clientDir: string };
+    expect(clientDir).toBe(join(out, 'client'));
+    expect(existsSync(join(clientDir, 'index.d.ts'))).toBe(true);
+    const before = readFileSync(join(out, 'release.json'));
+    const r = runCli(['build', bad, '--out', out, '--json'], env);
+    expect(r.status).toBe(2);
+    const { message } = JSON.parse(r.stdout).error as { message: string };
+    expect(message.match(/src\/hello\.ts:\d+:\d+/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(message).toMatch(/symbol/);
+    expect(message).toMatch(/=> void|function/);
+    expect(readFileSync(join(out, 'release.json')).equals(before)).toBe(true);
   });
 });
