@@ -222,6 +222,7 @@ export async function startEnclaveServer(options: EnclaveServerOptions): Promise
       nonce: base64urlEncode(nonce),
       evidence: base64Encode(provided.evidence),
       ...(provided.collateral ? { collateral: provided.collateral } : {}),
+      ...(provided.gpus ? { gpus: provided.gpus } : {}),
       hpkePublicKey: base64urlEncode(key.publicKey),
       keyId: keyIdHex,
       suites: { kem: KEM_ID, kdf: KDF_ID, aead: [AEAD_IDS['aes-128-gcm'], AEAD_IDS['chacha20-poly1305']] },

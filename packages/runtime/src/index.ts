@@ -5,7 +5,11 @@ export type {
   EvidenceContext,
   ProvidedEvidence,
 } from './providers/attestation-provider.js';
+export { CommandGpuBridge, type CommandGpuBridgeOptions } from './providers/command-gpu-bridge.js';
+export { CompositeGpuProvider } from './providers/composite-gpu-provider.js';
+export type { GpuEvidenceBridge } from './providers/gpu-evidence-bridge.js';
 export { type NitroNsmOptions, NitroNsmProvider, type NsmDevice } from './providers/nitro-nsm-provider.js';
+export { RecordedGpuBridge } from './providers/recorded-gpu-bridge.js';
 export { type SevSnpConfigfsOptions, SevSnpConfigfsProvider } from './providers/sev-snp-configfs-provider.js';
 export {
   type SevGuestDevice,

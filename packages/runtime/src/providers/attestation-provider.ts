@@ -1,4 +1,5 @@
 import type { Platform } from '@blindbox/attestation';
+import type { EnvelopeGpuEvidence } from '@blindbox/protocol';
 
 /** Evidence a provider obtained from its TEE, as it goes into the protocol envelope. */
 export interface ProvidedEvidence {
@@ -6,6 +7,8 @@ export interface ProvidedEvidence {
   evidence: Uint8Array;
   /** Certificates and other collateral the client needs to verify offline (JSON-safe). */
   collateral?: Record<string, unknown>;
+  /** Evidence of the NVIDIA GPUs attached to the TEE, as the envelope carries it (docs/protocol.md §3.4). */
+  gpus?: EnvelopeGpuEvidence[];
 }
 
 /** The inputs of the binding, for platforms that carry them in fields of their own (docs/protocol.md §3.3). */
