@@ -4,6 +4,7 @@
  * here may change in any version. Users call `@blindbox/attestation`.
  */
 export { type CborMap, type CborValue, decodeCbor, encodeHead } from './cbor/decode-cbor.js';
+export { verifyGpusForNonce } from './composite/verify-composite-evidence.js';
 export {
   DER,
   type DerNode,

@@ -1,6 +1,7 @@
 import {
   AttestationError,
   type EvidencePolicy,
+  type GpuVerificationReport,
   type VerificationReport,
   verifyEvidence,
 } from '@blindbox/attestation';
@@ -22,7 +23,9 @@ const utf8DecodeLenient = (bytes: Uint8Array): string => lenient.decode(bytes);
 import { ClientError } from './client-error.js';
 import { type ClientLimits, type ClientTimeouts, DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from './client-limits.js';
 import { readBody, startExchange } from './exchange.js';
+import { type DeviceReport, type GpuPolicy, listDevices, verifyServerGpus } from './gpu-policy.js';
 import { parseJsonBounded } from './parse-json.js';
+import { expectedGpuNonceOverride } from './recorded-gpu-nonce.js';
 
 /** Options of {@link attestServer}: how to verify evidence, not which releases to accept. */
 export interface AttestOptions {
@@ -37,6 +40,12 @@ export interface AttestOptions {
     EvidencePolicy,
     'at' | 'expectedReportData' | 'allowSimulated' | 'simulatorRoots' | 'allowDebug'
   >;
+  /**
+   * NVIDIA GPUs the server must present next to its CPU TEE (docs/attestation.md, "GPU evidence").
+   * Default: none required; GPU evidence a server presents anyway is still verified (signature,
+   * chain to NVIDIA's root, nonce) and listed in `devices`.
+   */
+  gpus?: GpuPolicy;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
   /** Default: () => new Date(). */
@@ -52,7 +61,12 @@ export interface AttestOptions {
 /** Fresh evidence from a server, verified and bound to its key; the measurement is not yet judged. */
 export interface AttestedServer {
   envelope: EvidenceEnvelope;
+  /** The CPU TEE's report. */
   report: VerificationReport;
+  /** Each GPU's report, in the envelope's order (empty without GPU evidence). */
+  gpus: GpuVerificationReport[];
+  /** Every device of the TEE with its checks: the CPU TEE, then each GPU. */
+  devices: DeviceReport[];
   keyId: Uint8Array;
   publicKey: Uint8Array;
   at: Date;
@@ -96,6 +110,7 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
   }
   const publicKey = base64urlDecode(envelope.hpkePublicKey);
   const at = (options.now ?? (() => new Date()))();
+  const binding = computeBinding(nonce, publicKey);
   const report = await verifyEvidence(
     {
       platform: envelope.platform,
@@ -106,7 +121,7 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
       ...options.evidencePolicy,
       at,
       // Relay attack: the evidence must bind this nonce AND this key (docs/protocol.md §3.3).
-      expectedReportData: computeBinding(nonce, publicKey),
+      expectedReportData: binding,
       allowSimulated: options.allowSimulated === true,
       simulatorRoots: options.simulatorRoots ?? [],
       allowDebug: options.allowDebug === true,
@@ -114,6 +129,8 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
       nitro: { ...options.evidencePolicy?.nitro, expectedNonce: nonce, expectedPublicKey: publicKey },
     },
   );
+  // The GPUs answer a nonce derived from the same binding: bound to this session too (§3.4).
+  const gpus = await verifyServerGpus(envelope, binding, options.gpus, at, expectedGpuNonceOverride(options));
   // docs/protocol.md §4 step 6: the key id is derived from the attested key, never taken on trust.
   const keyId = computeKeyId(publicKey);
   if (hexEncode(keyId) !== envelope.keyId) {
@@ -122,5 +139,5 @@ export async function attestServer(url: string, options: AttestOptions = {}): Pr
       `the envelope's keyId ${envelope.keyId} is not derived from its attested public key`,
     );
   }
-  return { envelope, report, keyId, publicKey, at };
+  return { envelope, report, gpus, devices: listDevices(report, gpus), keyId, publicKey, at };
 }

@@ -23,7 +23,9 @@ export type ClientErrorCode =
    */
   | 'CLIENT_OUTCOME_UNKNOWN'
   /** The server stayed busy (503) through every bounded retry. */
-  | 'CLIENT_SERVER_BUSY';
+  | 'CLIENT_SERVER_BUSY'
+  /** The policy requires GPUs in confidential-computing mode; the envelope carries evidence for fewer (or none). */
+  | 'CLIENT_GPU_EVIDENCE_MISSING';
 
 /** Where a {@link ClientError} `CLIENT_TIMEOUT` happened. */
 export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';

@@ -24,6 +24,7 @@ import {
 import { ClientError, RemoteError } from './client-error.js';
 import { type ClientRetry, DEFAULT_LIMITS, DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './client-limits.js';
 import type { ClientPolicy } from './client-policy.js';
+import type { DeviceReport } from './gpu-policy.js';
 import {
   type EndpointInfo,
   endpointsFromManifest,
@@ -70,6 +71,8 @@ export interface Session {
   readonly url: string;
   /** The verification report of the evidence the current key was accepted with. */
   readonly report: VerificationReport;
+  /** Every device the current key was accepted with and its checks: the CPU TEE, then each GPU. */
+  readonly devices: readonly DeviceReport[];
   /** Which release the server was accepted as. */
   readonly release: AcceptedRelease;
   /** Whether calls currently travel in a protocol v1.1 session (false: v1 one-shot calls). */
@@ -82,6 +85,7 @@ export interface Session {
 
 interface Attested {
   report: VerificationReport;
+  devices: DeviceReport[];
   release: AcceptedRelease;
   keyId: Uint8Array;
   publicKey: Uint8Array;
@@ -185,6 +189,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     );
     return {
       report: attested.report,
+      devices: attested.devices,
       release,
       keyId: attested.keyId,
       publicKey: attested.publicKey,
@@ -414,6 +419,9 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     url: origin.origin,
     get report() {
       return current.report;
+    },
+    get devices() {
+      return current.devices;
     },
     get release() {
       return current.release;

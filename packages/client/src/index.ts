@@ -1,4 +1,4 @@
-export { AttestationError, type VerificationReport } from '@blindbox/attestation';
+export { AttestationError, type GpuVerificationReport, type VerificationReport } from '@blindbox/attestation';
 export { ProtocolError } from '@blindbox/protocol';
 export { type AcceptedRelease, acceptMeasurementFromRelease } from './accept-measurement.js';
 export { type AttestedServer, type AttestOptions, attestServer } from './attest-server.js';
@@ -18,4 +18,10 @@ export type {
   SignedReleasePolicy,
 } from './client-policy.js';
 export { type CallOptions, type ConnectOptions, connect, type Session } from './connect.js';
+export type {
+  DeviceReport,
+  GpuPolicy,
+  GpuPolicyWithoutRims,
+  GpuPolicyWithRims,
+} from './gpu-policy.js';
 export type { ByteStream, EndpointInfo } from './prepare-input.js';
