@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { AppManifest } from '@blindbox/protocol';
 import { getEnclaveOptions } from '@blindbox/sdk';
 import { type EnclaveServer, startEnclaveServer } from './enclave-server.js';
 import type { AttestationProvider } from './providers/attestation-provider.js';
+import { CommandGpuBridge } from './providers/command-gpu-bridge.js';
+import { CompositeGpuProvider } from './providers/composite-gpu-provider.js';
 import { SevSnpConfigfsProvider } from './providers/sev-snp-configfs-provider.js';
 import { SimulatedIpcProvider, type SimulatorMessage } from './providers/simulated-ipc-provider.js';
 import { TdxConfigfsProvider } from './providers/tdx-configfs-provider.js';
@@ -29,7 +32,9 @@ export interface RunEnclaveOptions {
  * when /dev/tdx_guest and configfs-tsm exist, sev-snp when configfs-tsm exists), `BLINDBOX_CONFIGFS_TSM`
  * (default /sys/kernel/config/tsm/report), `BLINDBOX_TDX_PCCS_URL` (TDX: a PCS/PCCS to fetch Intel's
  * collateral from for the envelope; unmeasured but harmless: the collateral is Intel-signed and the
- * client checks it; default none),
+ * client checks it; default none), `BLINDBOX_GPU_EVIDENCE_COMMAND` (absolute path of a helper that
+ * prints the NVIDIA GPUs' evidence for a nonce, see {@link CommandGpuBridge}: the envelope then carries
+ * it next to the CPU evidence; default none, no GPU evidence),
  * `BLINDBOX_PORT` or `PORT` (default 8080), `BLINDBOX_HOST` (default 0.0.0.0),
  * `BLINDBOX_RELEASE_FILE` (the signed release bundle to serve; not trusted by clients, only offered),
  * `BLINDBOX_MAX_BODY_BYTES` (default 32 MiB), `BLINDBOX_CORS_ORIGINS` (web origins allowed to call
@@ -46,7 +51,18 @@ export async function runEnclave(options: RunEnclaveOptions): Promise<EnclaveSer
       'the class passed to runEnclave is not decorated with @enclave',
     );
   }
-  const provider = options.provider ?? selectProvider(env.BLINDBOX_TEE ?? '', env);
+  const cpuProvider = options.provider ?? selectProvider(env.BLINDBOX_TEE ?? '', env);
+  const gpuCommand = env.BLINDBOX_GPU_EVIDENCE_COMMAND;
+  if (gpuCommand !== undefined && !isAbsolute(gpuCommand)) {
+    // A bare name would be looked up on PATH, which the measured image does not pin.
+    throw new RuntimeError(
+      'RUNTIME_BAD_CONFIG',
+      `BLINDBOX_GPU_EVIDENCE_COMMAND must be an absolute path, got ${JSON.stringify(gpuCommand)}`,
+    );
+  }
+  const provider = gpuCommand
+    ? new CompositeGpuProvider(cpuProvider, new CommandGpuBridge({ command: gpuCommand }))
+    : cpuProvider;
   const release = env.BLINDBOX_RELEASE_FILE
     ? JSON.parse(readFileSync(env.BLINDBOX_RELEASE_FILE, 'utf8'))
     : undefined;
