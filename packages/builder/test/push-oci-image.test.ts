@@ -18,6 +18,8 @@ import {
 } from './support/start-registry.js';
 import { startTokenServer } from './support/token-server.js';
 
+const skopeo = '/usr/bin/skopeo';
+
 const run = promisify(execFile);
 const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 const skip = !existsSync(registryBinary) && process.env.CI === undefined;
@@ -41,7 +43,7 @@ async function proxied(target: TestRegistry) {
 }
 
 async function skopeoDigest(ref: string, extra: string[] = []): Promise<string> {
-  const { stdout } = await run('skopeo', [
+  const { stdout } = await run(skopeo, [
     'inspect',
     '--no-tags',
     '--tls-verify=false',
@@ -85,7 +87,7 @@ describe.skipIf(skip)(
       expect(await skopeoDigest(`${r.host}/hello:0.1.0`)).toBe(built.imageDigest);
       const copy = join(work, 'copied');
       // skopeo gzips layers for an oci: destination unless told to keep the digests.
-      await run('skopeo', [
+      await run(skopeo, [
         'copy',
         '--preserve-digests',
         '--src-tls-verify=false',

@@ -13,6 +13,8 @@ import {
 import { startTokenServer } from '../../builder/test/support/token-server.js';
 import { repoRoot, runCli } from './run-cli.js';
 
+const skopeo = '/usr/bin/skopeo';
+
 const skip = !existsSync(registryBinary) && process.env.CI === undefined;
 const work = mkdtempSync(join(tmpdir(), 'bb-cli-push-'));
 const out = join(work, 'out');
@@ -92,7 +94,7 @@ describe.skipIf(skip)(
       });
       expect(first.json().blobs.every((b: { uploaded: boolean }) => b.uploaded)).toBe(true);
       const inspect = spawnSync(
-        'skopeo',
+        skopeo,
         ['inspect', '--no-tags', '--tls-verify=false', `docker://${plain.host}/cli/hello:0.1.0`],
         { encoding: 'utf8' },
       );

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const openssl = '/usr/bin/openssl';
+
 /** Debian's `docker-registry` package: the CNCF distribution registry (v2.8). */
 export const registryBinary = '/usr/bin/docker-registry';
 
@@ -106,7 +108,7 @@ export function issuerCertificate(dir: string): { keyPem: string; certPem: strin
   const keyFile = join(dir, 'issuer.key');
   const certFile = join(dir, 'issuer.pem');
   execFileSync(
-    'openssl',
+    openssl,
     [
       'req',
       '-x509',
