@@ -79,7 +79,7 @@ export async function pushOciImage(
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as {
     mediaType?: string;
     config: Descriptor;
-    layers: Descriptor[];
+    layers?: Descriptor[];
   };
   const mediaType = manifest.mediaType ?? top.mediaType;
   if (mediaType !== MANIFEST_MEDIA_TYPE) {
@@ -107,7 +107,7 @@ export async function pushOciImage(
   const seen = new Set<string>();
   for (const [role, desc] of [
     ['config', manifest.config] as const,
-    ...manifest.layers.map((l, i) => [`layer ${i}`, l] as const),
+    ...(manifest.layers ?? []).map((l, i) => [`layer ${i}`, l] as const),
   ]) {
     const digest = String(desc.digest);
     const size = Number(desc.size);
