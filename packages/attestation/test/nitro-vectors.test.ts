@@ -106,7 +106,7 @@ describe('nitro/valid', () => {
     );
   });
 
-  test('PCR policies: full sets only; optional PCR3/4/8; mismatch rejected', async () => {
+  test('PCR policies: PCR0 or PCR8 in every set, alone or with others; mismatch rejected', async () => {
     const f = valid.fields!;
     const set = { 0: f['pcr0'] as string, 1: f['pcr1'] as string, 2: f['pcr2'] as string };
     await verifyNitroDocument(doc(), at({ pcrs: [set] }));
@@ -127,8 +127,19 @@ describe('nitro/valid', () => {
       verifyNitroDocument(doc(), at({ pcrs: [{ ...set, 8: '11'.repeat(48) }] })),
       'ATTESTATION_PCR_MISMATCH',
     );
-    // a set that pins only PCR0 is a policy error, never a weaker check
-    const partial = { 0: set[0] } as unknown as typeof set;
+    // PCR0 alone pins the whole image file
+    await verifyNitroDocument(doc(), at({ pcrs: [{ 0: set[0] }] }));
+    await expectCode(
+      verifyNitroDocument(doc(), at({ pcrs: [{ 0: '11'.repeat(48) }] })),
+      'ATTESTATION_PCR_MISMATCH',
+    );
+    // PCR8 alone (every image a key signed): this image is unsigned, so no PCR8 value matches it
+    await expectCode(
+      verifyNitroDocument(doc(), at({ pcrs: [{ 8: '11'.repeat(48) }] })),
+      'ATTESTATION_PCR_MISMATCH',
+    );
+    // PCR1 and PCR2 without PCR0 or PCR8 pin no application: a policy error, never a weaker check
+    const partial = { 1: set[1], 2: set[2] } as unknown as typeof set;
     await expectCode(verifyNitroDocument(doc(), at({ pcrs: [partial] })), 'ATTESTATION_POLICY');
     await verifyNitroDocument(doc(), at({ measurements: [set[0]] }));
     await expectCode(

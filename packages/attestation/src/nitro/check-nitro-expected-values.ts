@@ -11,14 +11,18 @@ const PINNABLE = [0, 1, 2, 3, 4, 8];
 
 type PcrEntries = (readonly [number, string])[];
 
-/** One policy PCR set as (index, lowercase hex) pairs, refused unless it pins PCR0–2 and only pinnable PCRs. */
+/** One policy PCR set as (index, lowercase hex) pairs, refused unless it pins PCR0 or PCR8 and only pinnable PCRs. */
 function pcrSetEntries(set: NitroPcrSet): PcrEntries {
   const entries = Object.entries(set).map(
     ([k, v]) => [Number(k), policyHexValue(v as string, `PCR${k}`, PCR_BYTES)] as const,
   );
-  if (![0, 1, 2].every((i) => entries.some(([k]) => k === i))) {
-    // Incomplete PCR policies are how verifiers came to accept any application (CVE-2025-64186).
-    throw new AttestationError('ATTESTATION_POLICY', 'every accepted PCR set must pin PCR0, PCR1 and PCR2');
+  if (!entries.some(([k]) => k === 0 || k === 8)) {
+    // PCR1 and PCR2 without PCR0 or PCR8 pin a kernel and a boot ramdisk that many images share:
+    // policies like that are how verifiers came to accept any application (CVE-2025-64186).
+    throw new AttestationError(
+      'ATTESTATION_POLICY',
+      'every accepted PCR set must pin PCR0 (the enclave image) or PCR8 (its signing certificate)',
+    );
   }
   if (entries.some(([k]) => !PINNABLE.includes(k))) {
     throw new AttestationError('ATTESTATION_POLICY', 'PCR sets may pin PCR0, 1, 2, 3, 4 and 8 only');

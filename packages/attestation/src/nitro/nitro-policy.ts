@@ -1,8 +1,13 @@
 /** PCR indexes a policy may pin: 0 (enclave image), 1 (kernel and bootstrap), 2 (application), 3 (parent IAM role), 4 (parent instance id), 8 (signing certificate). */
 export type NitroPcrIndex = 0 | 1 | 2 | 3 | 4 | 8;
 
-/** One accepted combination of PCR values (hex). PCR0, PCR1 and PCR2 are required; 3, 4 and 8 are optional. */
-export type NitroPcrSet = { 0: string; 1: string; 2: string } & Partial<Record<3 | 4 | 8, string>>;
+/**
+ * One accepted combination of PCR values (hex): any of PCR0–4 and 8, as long as it names PCR0 (a
+ * hash of the whole enclave image file, kernel, ramdisk and command line included: alone it pins
+ * the image) or PCR8 (the hash of the certificate that signed the image file: alone it accepts
+ * every image that key signed). A set of PCR1–4 alone pins no application and is refused.
+ */
+export type NitroPcrSet = Partial<Record<NitroPcrIndex, string>> & ({ 0: string } | { 8: string });
 
 /** Nitro Enclaves policy. Every default is the safe one. */
 export interface NitroPolicy {
@@ -16,7 +21,7 @@ export interface NitroPolicy {
   maxAgeSeconds?: number;
   /**
    * Accepted PCR combinations: the document must match one set in every PCR the set names, and
-   * every set must name PCR0, PCR1 and PCR2 (a policy that pins fewer is refused, not weakened).
+   * every set must name PCR0 or PCR8 (a set that pins neither is refused, not weakened).
    * Default: not checked here (the client checks PCR0 against its accepted releases).
    */
   pcrs?: readonly NitroPcrSet[];

@@ -51,10 +51,10 @@ function nitroOptions(
 ): VerifyOptions {
   const pcrs = req.expectPcrs ?? {};
   const named = Object.keys(pcrs).map(Number);
-  if (named.length > 0 && ![0, 1, 2].every((i) => named.includes(i))) {
-    // Partial PCR checks are how verifiers came to accept any application (CVE-2025-64186).
+  if (named.length > 0 && !named.includes(0) && !named.includes(8)) {
+    // PCR1/PCR2 checks without PCR0 or PCR8 are how verifiers came to accept any application (CVE-2025-64186).
     throw new UsageError(
-      '--expect-pcr must pin PCR0, PCR1 and PCR2 together; use --expect-measurement to check PCR0 alone',
+      '--expect-pcr must pin PCR0 (the enclave image) or PCR8 (its signing certificate), alone or with others',
     );
   }
   policy.nitro = {

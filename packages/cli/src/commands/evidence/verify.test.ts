@@ -102,6 +102,9 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
         nitroPcrs,
         nitroWrongPcr,
         nitroReportData,
+        nitroPcr0Alone,
+        nitroPcr8Alone,
+        nitroPcr0And8,
       ] = await Promise.all([
         cli(
           v('sev-snp/milan-valid/report.hex'),
@@ -163,6 +166,18 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
           `2=${'00'.repeat(48)}`,
         ),
         cli(...nitro, '--at', '2022-11-10T00:00:00Z', '--expect-report-data', '00'.repeat(32)),
+        // PCR0 alone pins the whole image; PCR8 alone pins a signer (this image is unsigned)
+        cli(...nitro, '--at', '2022-11-10T00:00:00Z', '--expect-pcr', `0=${f['pcr0']}`),
+        cli(...nitro, '--at', '2022-11-10T00:00:00Z', '--expect-pcr', `8=${'11'.repeat(48)}`),
+        cli(
+          ...nitro,
+          '--at',
+          '2022-11-10T00:00:00Z',
+          '--expect-pcr',
+          `0=${f['pcr0']}`,
+          '--expect-pcr',
+          `8=${'11'.repeat(48)}`,
+        ),
       ]);
       expect(milanOk.code, JSON.stringify(milanOk.json)).toBe(0);
       expect(milanOk.json).toMatchObject({
@@ -201,6 +216,9 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
       expect(nitroPcrs.code).toBe(0);
       expect([nitroWrongPcr.code, errorCode(nitroWrongPcr)]).toEqual([1, 'ATTESTATION_PCR_MISMATCH']);
       expect([nitroReportData.code, errorCode(nitroReportData)]).toEqual([1, 'ATTESTATION_BINDING_MISMATCH']);
+      expect(nitroPcr0Alone.code, JSON.stringify(nitroPcr0Alone.json['error'])).toBe(0);
+      expect([nitroPcr8Alone.code, errorCode(nitroPcr8Alone)]).toEqual([1, 'ATTESTATION_PCR_MISMATCH']);
+      expect([nitroPcr0And8.code, errorCode(nitroPcr0And8)]).toEqual([1, 'ATTESTATION_PCR_MISMATCH']);
     });
 
     test('usage errors exit 2', { timeout: 60_000 }, async () => {
@@ -209,7 +227,16 @@ describe.skipIf(!existsSync(BUILT) && process.env['CI'] === undefined)(
         cli(doc, '--platform', 'sgx'), // not a platform (tdx is one now)
         cli(doc, '--platform', 'nitro', '--at', 'yesterday'),
         cli(join(tmp, 'missing.bin'), '--platform', 'nitro'),
-        cli(doc, '--platform', 'nitro', '--expect-pcr', `0=${'00'.repeat(48)}`),
+        // PCR1 and PCR2 without PCR0 or PCR8 pin no application
+        cli(
+          doc,
+          '--platform',
+          'nitro',
+          '--expect-pcr',
+          `1=${'00'.repeat(48)}`,
+          '--expect-pcr',
+          `2=${'00'.repeat(48)}`,
+        ),
         cli(doc, '--platform', 'nitro', '--expect-host-data', '00'),
         cli(doc, '--platform', 'nitro', '--expect-measurement', 'xyz'),
         cli(doc),

@@ -70,7 +70,8 @@ export default class EvidenceVerify extends BaseCommand {
       description: 'required report data, hex (SNP report_data, Nitro user_data, TDX REPORTDATA)',
     }),
     'expect-pcr': Flags.string({
-      description: 'Nitro: required PCR, N=<hex>; repeat for PCR0, PCR1 and PCR2 (and optionally 3, 4, 8)',
+      description:
+        'Nitro: required PCR, N=<hex>, repeatable (0–4, 8); the set must name PCR0 (the image) or PCR8 (its signer)',
       multiple: true,
       relationships: onlyWithPlatform('nitro'),
     }),
