@@ -184,5 +184,14 @@ describe('compiled validators agree with the reference validator (differential)'
     const code = compileValidators(manifest, 'support');
     expect(code).not.toMatch(/\beval\b|\bFunction\s*\(/);
     expect(compileValidators(JSON.parse(JSON.stringify(manifest)), 'support')).toBe(code);
+    // Shared schema objects (as the analysis makes them) and copies (as JSON gives back): one text.
+    const shared = { type: 'string' } as const;
+    const withShared = {
+      ...manifest,
+      endpoints: [{ name: 'x', input: shared, output: shared, source: 'x' }],
+    } as unknown as AppManifest;
+    expect(compileValidators(withShared, 'support')).toBe(
+      compileValidators(JSON.parse(JSON.stringify(withShared)), 'support'),
+    );
   });
 });

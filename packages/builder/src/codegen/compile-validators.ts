@@ -1,4 +1,5 @@
 import type { AppManifest, TypeSchema } from '@blindbox/protocol';
+import { canonicalJson } from '../canonical-json.js';
 
 /**
  * Compiles the manifest's schemas into the validators the enclave runs: plain JavaScript, one
@@ -36,18 +37,20 @@ const q = (s: string) => JSON.stringify(s);
 class ValidatorCompiler {
   readonly functions: string[] = [];
   readonly constants: string[] = [];
-  readonly #names = new Map<TypeSchema, string>();
+  /** By canonical JSON, not identity: a manifest read back from JSON must compile to the same text. */
+  readonly #names = new Map<string, string>();
   readonly #definitions = new Map<string, string>();
 
   constructor(private readonly defs: Record<string, TypeSchema>) {}
 
   /** The name of the function `(v, p, n) => issue | undefined` that checks `schema`. */
   node(schema: TypeSchema): string {
-    const known = this.#names.get(schema);
+    const key = canonicalJson(schema);
+    const known = this.#names.get(key);
     if (known) return known;
     const name = `f${this.#names.size}`;
     // Named before its body is compiled: a recursive type refers to itself.
-    this.#names.set(schema, name);
+    this.#names.set(key, name);
     const body = this.#body(schema);
     this.functions.push(
       `function ${name}(v, p, n) {\nif (n > MAX_DEPTH) return issues.tooDeep(p);\n${body}\n}`,
@@ -227,11 +230,14 @@ class ValidatorCompiler {
         `if (!Object.hasOwn(v, ${q(key)}) || v[${q(key)}] === undefined) return issues.missingField(p + ${pointer(key)});`,
       );
     }
-    const cases = Object.keys(schema.properties).map((key) => {
-      const fn = this.node(schema.properties[key] as TypeSchema);
-      const optional = schema.required.includes(key) ? '' : 'if (x === undefined) continue; ';
-      return `case ${q(key)}: ${optional}r = ${fn}(x, p + ${pointer(key)}, n + 1); break;`;
-    });
+    // Sorted: the text must not depend on the order the analysis happened to build the object in.
+    const cases = Object.keys(schema.properties)
+      .sort()
+      .map((key) => {
+        const fn = this.node(schema.properties[key] as TypeSchema);
+        const optional = schema.required.includes(key) ? '' : 'if (x === undefined) continue; ';
+        return `case ${q(key)}: ${optional}r = ${fn}(x, p + ${pointer(key)}, n + 1); break;`;
+      });
     const rest =
       schema.additionalProperties === false
         ? "default: return issues.unexpectedField(p + '/' + escapePointer(k), x);"
