@@ -32,7 +32,7 @@ export interface SnpEvidenceVerifyRequest extends EvidenceVerifyCommon {
 /** AWS Nitro: the attestation document carries its own certificate chain. */
 export interface NitroEvidenceVerifyRequest extends EvidenceVerifyCommon {
   platform: 'nitro';
-  /** PCR index → hex. Must name PCR0, PCR1 and PCR2 when given. Default: none. */
+  /** PCR index → hex. Must name PCR0 (the image) or PCR8 (its signer) when given. Default: none. */
   expectPcrs?: Record<number, string>;
   /** Freshness window in seconds. Default: the verifier's (3 hours). */
   maxAgeSeconds?: number;

@@ -42,7 +42,7 @@ describe('verifyEvidenceFile (in process)', () => {
     expect(no.checks.at(-1)).toMatchObject({ name: 'snp.chain.vcek.validity', ok: false });
   });
 
-  test('PCR flags: N=hex, PCR0..2 together, no repeats', async () => {
+  test('PCR flags: N=hex, a set names PCR0 or PCR8, no repeats', async () => {
     expect(parsePcrFlags(['0=AB', '8=0xcd'])).toEqual({ 0: 'ab', 8: 'cd' });
     expect(() => parsePcrFlags(['5=00'])).toThrow(UsageError);
     expect(() => parsePcrFlags(['0=00', '0=11'])).toThrow(UsageError);
@@ -50,8 +50,14 @@ describe('verifyEvidenceFile (in process)', () => {
       verifyEvidenceFile({
         platform: 'nitro',
         file: new Uint8Array(readFileSync(v('nitro/valid/document.cbor'))),
-        expectPcrs: { 0: '00' },
+        expectPcrs: { 1: '00', 2: '00' },
       }),
     ).rejects.toThrow(UsageError);
+    const wrongPcr0 = await verifyEvidenceFile({
+      platform: 'nitro',
+      file: new Uint8Array(readFileSync(v('nitro/valid/document.cbor'))),
+      expectPcrs: { 0: '00' },
+    });
+    expect(wrongPcr0.ok).toBe(false);
   });
 });
