@@ -75,7 +75,7 @@ try {
   );
 
   step('generated client: attest → verify → seal each call');
-  const { connect } = await import(pathToFileURL(join(build.clientDir, 'index.js')).href);
+  const { connect } = await import(pathToFileURL(join(build.clientDir, 'dist', 'index.js')).href);
   const { publicKey } = blindbox('sim-root', 'show');
   const hello = await connect(server.info.url, {
     // allowSimulated: the simulator proves nothing about hardware; a production client omits it.

@@ -89,10 +89,11 @@ export interface BuildInternals {
   runtimeModule?: string;
 }
 
-/** Output folders a build replaces, each with the file that shows an earlier build wrote it. */
+/** Output folders a build replaces, each with the files that show an earlier build wrote it (any one). */
 const OWNED_FOLDERS = [
-  ['image', 'oci-layout'],
-  ['client', 'index.d.ts'],
+  ['image', ['oci-layout']],
+  // index.d.ts: the client of earlier builds, which wrote its code at the package root.
+  ['client', ['dist/index.d.ts', 'index.d.ts']],
 ] as const;
 
 /** How the image starts: the image's own Node binary (runtime layer) on the bundle (app layer). */
@@ -239,20 +240,20 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
     await mkdir(outDir, { recursive: true });
     // Stale blobs of an earlier build would otherwise remain. Only folders an earlier build wrote
     // are cleared: `--out .` in a project with its own client/ folder must not delete it.
-    for (const [folder, marker] of OWNED_FOLDERS) {
+    for (const [folder, markers] of OWNED_FOLDERS) {
       const dir = join(outDir, folder);
       if (!existsSync(dir)) continue;
-      if (!existsSync(join(dir, marker))) {
+      if (!markers.some((marker) => existsSync(join(dir, marker)))) {
         throw new BuildError(
           'BUILD_BAD_OPTIONS',
-          `${folder}/ in the output folder was not written by blindbox build (no ${folder}/${marker}); choose another output folder or remove it.`,
+          `${folder}/ in the output folder was not written by blindbox build (no ${folder}/${markers[0]}); choose another output folder or remove it.`,
         );
       }
       // The layout keeps the runtime blobs just verified; everything else goes.
       if (folder === 'image') await pruneOciLayout(dir, kept);
       else await rm(dir, { recursive: true, force: true });
     }
-    await mkdir(join(outDir, 'client'), { recursive: true });
+    await mkdir(join(outDir, 'client', 'dist'), { recursive: true });
     files.push(...(await writeOciLayout(imageDir, image, kept)).map((f) => `image/${f}`));
     const archivePath = join(outDir, 'image.tar');
     if (options.archive) await put('image.tar', await writeOciArchive(image, sourceDateEpoch));

@@ -19,8 +19,8 @@ export interface GeneratedClient {
   'README.md': string;
   /** The app manifest with its schemas: the machine-readable description of the API. */
   'app-manifest.json': string;
-  'index.js': string;
-  'index.d.ts': string;
+  'dist/index.js': string;
+  'dist/index.d.ts': string;
 }
 
 /** Options of {@link generateClient}. */
@@ -107,13 +107,13 @@ export function generateClient(
     type: 'module',
     sideEffects: false,
     exports: {
-      '.': { types: './index.d.ts', default: './index.js' },
+      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
       './app-manifest.json': './app-manifest.json',
       './package.json': './package.json',
     },
-    main: './index.js',
-    types: './index.d.ts',
-    files: ['index.js', 'index.d.ts', 'app-manifest.json', 'README.md'],
+    main: './dist/index.js',
+    types: './dist/index.d.ts',
+    files: ['dist', 'app-manifest.json', 'README.md'],
     dependencies: { '@blindbox/client': builderVersion },
   };
 
@@ -121,8 +121,8 @@ export function generateClient(
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
     'README.md': readme(manifest, packageName, appType),
     'app-manifest.json': prettyCanonicalJson(manifest),
-    'index.js': clientJs(manifest, release),
-    'index.d.ts': dts.join('\n'),
+    'dist/index.js': clientJs(manifest, release),
+    'dist/index.d.ts': dts.join('\n'),
   };
 }
 
@@ -280,6 +280,8 @@ function readme(manifest: AppManifest, packageName: string, appType: string): st
   }
   lines.push(
     '',
+    '`dist/index.js` is plain ESM and `dist/index.d.ts` its declarations; the only runtime dependency is',
+    '`@blindbox/client`.',
     '`app-manifest.json` (also exported as `./app-manifest.json`) describes the API: every endpoint with',
     'the JSON Schema of its input and output, named types in `definitions`.',
     '',

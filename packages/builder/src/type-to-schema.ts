@@ -269,17 +269,20 @@ export class SchemaConverter {
     try {
       const properties: Record<string, TypeSchema> = {};
       const required: string[] = [];
+      const readonly: string[] = [];
       for (const prop of type.getProperties()) {
         const schema = this.convertProperty(type, prop, site);
         if (schema === undefined) continue;
         properties[prop.getName()] = schema;
         if (!prop.isOptional()) required.push(prop.getName());
+        if (isDeclaredReadonly(prop)) readonly.push(prop.getName());
       }
       return {
         type: 'object',
         properties,
         required: required.sort(compareStrings),
         additionalProperties: additional,
+        ...(readonly.length > 0 ? { 'x-blindbox-readonly': readonly.sort(compareStrings) } : {}),
       };
     } finally {
       this.path.delete(key);
@@ -468,4 +471,19 @@ function withArguments(name: string, args: readonly Type[], nameArg: (t: Type) =
 /** Byte-wise order of UTF-8 strings (code point order), independent of locale. */
 export function compareStrings(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * A property written `readonly` where it is declared (an interface, type literal or class). The
+ * modifiers a mapped type such as `Readonly<T>` adds are not visible through the public compiler API,
+ * so those properties stay plain in the client's types (docs/reference/types.md).
+ */
+function isDeclaredReadonly(prop: MorphSymbol): boolean {
+  const declarations = prop.getDeclarations();
+  return (
+    declarations.length > 0 &&
+    declarations.every(
+      (d) => (Node.isPropertySignature(d) || Node.isPropertyDeclaration(d)) && d.isReadonly(),
+    )
+  );
 }

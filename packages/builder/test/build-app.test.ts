@@ -72,7 +72,7 @@ describe('buildApp: layout', () => {
     ]);
     // The generated client package (its file list is generate-client's own contract).
     expect(tree).toEqual(
-      expect.arrayContaining(['client/index.d.ts', 'client/index.js', 'client/package.json']),
+      expect.arrayContaining(['client/dist/index.d.ts', 'client/dist/index.js', 'client/package.json']),
     );
     // Three layers (libs, node, app), the config and the manifest.
     expect(tree.filter((f) => f.startsWith('image/blobs/sha256/'))).toHaveLength(5);
@@ -340,7 +340,7 @@ describe('buildApp: real OCI tools read the image', () => {
   const umoci = '/usr/bin/umoci';
 
   it.skipIf(!existsSync(skopeo) && process.env.CI === undefined)(
-    'skopeo inspect reports our digest (skipped: /usr/bin/skopeo absent)',
+    'skopeo inspect reports our digest (needs /usr/bin/skopeo)',
     async () => {
       const image = await readImage(join(outA, 'image'));
       const { stdout } = await run(skopeo, ['inspect', `oci:${join(outA, 'image')}`]);
@@ -363,7 +363,7 @@ describe('buildApp: real OCI tools read the image', () => {
   );
 
   it.skipIf(!existsSync(umoci) && process.env.CI === undefined)(
-    'umoci unpacks app/main.mjs with our bytes (skipped: /usr/bin/umoci absent)',
+    'umoci unpacks app/main.mjs with our bytes (needs /usr/bin/umoci)',
     async () => {
       const bundle = join(await mkdtemp(join(tmpdir(), 'blindbox-umoci-')), 'bundle');
       await run(umoci, ['unpack', '--rootless', '--image', `${join(outA, 'image')}:0.1.0`, bundle]);

@@ -59,8 +59,8 @@ describe('generateClient: golden files', () => {
     const dir = join(packageDir, 'test', 'golden', name);
     await expectGolden(join(dir, 'app-manifest.golden.json'), prettyCanonicalJson(manifest));
     await expectGolden(join(dir, 'package.golden.json'), client['package.json']);
-    await expectGolden(join(dir, 'index.golden.js'), client['index.js']);
-    await expectGolden(join(dir, 'index.golden.d.ts'), client['index.d.ts']);
+    await expectGolden(join(dir, 'index.golden.js'), client['dist/index.js']);
+    await expectGolden(join(dir, 'index.golden.d.ts'), client['dist/index.d.ts']);
     await expectGolden(join(dir, 'README.golden.md'), client['README.md']);
     // The machine-readable API description is the manifest itself.
     expect(client['app-manifest.json']).toBe(prettyCanonicalJson(manifest));
@@ -73,7 +73,7 @@ describe('generateClient: package', () => {
     expect(JSON.parse(client['package.json'])).toMatchObject({
       name: 'hello-client',
       type: 'module',
-      exports: { '.': { types: './index.d.ts', default: './index.js' } },
+      exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
       dependencies: { '@blindbox/client': '0.1.0' },
     });
     // `types` must come first in the conditions, or TypeScript never sees it.
@@ -122,7 +122,7 @@ export async function connect(url, options) {
 }
 `,
     );
-    await writeFile(join(dir, 'index.js'), client['index.js']);
+    await writeFile(join(dir, 'index.js'), client['dist/index.js']);
     const mod = await import(pathToFileURL(join(dir, 'index.js')).href);
     const stubMod = await import(pathToFileURL(join(stub, 'index.js')).href);
     const c = await mod.connect('https://enclave.example', { sessionTtlSeconds: 5 });
@@ -163,7 +163,7 @@ export async function connect() {
 }
 `,
     );
-    await writeFile(join(dir, 'index.js'), client['index.js']);
+    await writeFile(join(dir, 'index.js'), client['dist/index.js']);
     const mod = await import(pathToFileURL(join(dir, 'index.js')).href);
     const { sent } = await import(pathToFileURL(join(stub, 'index.js')).href);
     const c = await mod.connect('https://x.example');
@@ -202,7 +202,7 @@ async function typecheck(
   const base = real ? join(packageDir, 'node_modules', '.cache') : tmpdir();
   await mkdir(base, { recursive: true });
   const dir = await mkdtemp(join(base, 'blindbox-typecheck-'));
-  await mkdir(join(dir, 'client'));
+  await mkdir(join(dir, 'client', 'dist'), { recursive: true });
   for (const [name, text] of Object.entries(client)) await writeFile(join(dir, 'client', name), text);
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   if (!real) {
@@ -243,8 +243,8 @@ async function realClientTypes(): Promise<boolean> {
     'package.json': '{}',
     'README.md': '',
     'app-manifest.json': '{}',
-    'index.js': '',
-    'index.d.ts': 'export {};\n',
+    'dist/index.js': '',
+    'dist/index.d.ts': 'export {};\n',
   };
   realTypes = true;
   const { ok, output } = await typecheck(probe, {
@@ -258,7 +258,7 @@ export type Probe = [typeof connect, ConnectOptions, Session['call']];
   return realTypes;
 }
 
-const USE_HELLO = `import { connect, type GreetInput, type HelloClient, release } from './client/index.js';
+const USE_HELLO = `import { connect, type GreetInput, type HelloClient, release } from './client/dist/index.js';
 
 const client: HelloClient = await connect('https://hello.example', { sessionTtlSeconds: 60 });
 const input: GreetInput = { name: 'Ada', language: 'fr' };
@@ -281,7 +281,7 @@ const WRONG_CALLS = [
   "await client.digest({ data: 'not bytes' });",
 ];
 
-const USE_ALL_TYPES = `import { connect, type Patient, type Visit } from './client/index.js';
+const USE_ALL_TYPES = `import { connect, type Patient, type Visit } from './client/dist/index.js';
 const c = await connect('https://all.example');
 const patient: Patient = {
   id: 'p1', name: 'Ada', born: new Date(0), home: { street: 's', country: 'CH' },
@@ -310,6 +310,8 @@ const WRONG_ALL_TYPES = [
   "await c.storePatient({ patient, visits: [{ kind: 'surgery', at: new Date(), notes: null }] });",
   "// @ts-expect-error: country is 'CH' | 'FR'",
   "await c.storePatient({ patient: { ...patient, home: { street: 's', country: 'DE' } }, visits: [] });",
+  '// @ts-expect-error: country is declared readonly',
+  "summary.patient.home.country = 'FR';",
 ];
 
 describe('generateClient: the declarations type-check with tsc --strict', () => {
@@ -352,7 +354,7 @@ describe('generateClient: the declarations type-check with tsc --strict', () => 
   it('declares every supported shape of the kitchen-sink fixture', async () => {
     const { client } = await generate('kitchen-sink');
     const result = await typecheck(client, {
-      'use.ts': `import { connect } from './client/index.js';
+      'use.ts': `import { connect } from './client/dist/index.js';
 const c = await connect('https://ks.example');
 const stored = await c.store({
   id: 'x',

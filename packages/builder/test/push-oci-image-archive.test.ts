@@ -30,7 +30,7 @@ async function archive(format: string): Promise<{ file: string; files: Record<st
 }
 
 describe.skipIf(!existsSync(gnuTar) && process.env.CI === undefined)(
-  'locateImageBlobs reads an oci-archive in place (skipped: /usr/bin/tar absent)',
+  'locateImageBlobs reads an oci-archive in place (needs /usr/bin/tar)',
   () => {
     it.each(['ustar', 'pax', 'gnu'])('finds every file of a %s tar by its byte range', async (format) => {
       const { file, files } = await archive(format);

@@ -122,7 +122,7 @@ describe('blindbox build · serve · verify (the built binary)', () => {
     // --json names the generated client's folder.
     const { clientDir } = JSON.parse(good.stdout) as { clientDir: string };
     expect(clientDir).toBe(join(out, 'client'));
-    expect(existsSync(join(clientDir, 'index.d.ts'))).toBe(true);
+    expect(existsSync(join(clientDir, 'dist', 'index.d.ts'))).toBe(true);
     const before = readFileSync(join(out, 'release.json'));
     const r = runCli(['build', bad, '--out', out, '--json'], env);
     expect(r.status).toBe(2);

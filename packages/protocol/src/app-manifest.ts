@@ -43,6 +43,12 @@ export type TypeSchema =
       properties: Record<string, TypeSchema>;
       required: string[];
       additionalProperties: false | TypeSchema;
+      /**
+       * Properties declared `readonly` in the handler's types, sorted. An annotation: it makes them
+       * `readonly` in the generated client's types; values are not checked for it (a decoded value
+       * is a fresh copy either way). Absent when there are none.
+       */
+      'x-blindbox-readonly'?: string[];
     }
   | { 'x-blindbox-type': 'bytes'; maxLength?: number }
   /**

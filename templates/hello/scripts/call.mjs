@@ -18,7 +18,7 @@ const simulatorRoot =
     ),
   ).publicKey;
 
-const { connect } = await import(new URL('../.blindbox/build/client/index.js', import.meta.url).href);
+const { connect } = await import(new URL('../.blindbox/build/client/dist/index.js', import.meta.url).href);
 const client = await connect(url, { allowSimulated: true, simulatorRoots: [simulatorRoot] });
 console.log(
   `attested ${client.session.report.platform} enclave, measurement ${client.session.report.measurement}`,

@@ -1,6 +1,6 @@
 // Runs in the visitor's browser. Nothing can be sent before the enclave is verified: the form stays
 // disabled until verifyEnclave() returns a client, and a refusal leaves it disabled for good.
-import type { TranscriberClient } from '../.blindbox/build/client/index.js';
+import type { TranscriberClient } from '../.blindbox/build/client/dist/index.js';
 import { type Recording, startRecording } from './record-wav.js';
 import { VerificationRefused, type VerificationView, verifyEnclave } from './verify-enclave.js';
 

@@ -3,7 +3,7 @@
 // offered log entry, then the session the calls use (which the generated client verifies again,
 // failing closed, on its own).
 import { AttestationError, attestServer, type VerificationReport } from '@blindbox/client';
-import { connect, release, type TranscriberClient } from '../.blindbox/build/client/index.js';
+import { connect, release, type TranscriberClient } from '../.blindbox/build/client/dist/index.js';
 import { describeLogEntry } from './log-entry.js';
 
 type Check = VerificationReport['checks'][number];

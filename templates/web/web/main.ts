@@ -1,6 +1,6 @@
 // Runs in the visitor's browser: attests the enclave, checks it runs the release this page was built
 // with (the generated client pins it), and seals the text to the attested key.
-import { connect } from '../.blindbox/build/client/index.js';
+import { connect } from '../.blindbox/build/client/dist/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const config = (await (await fetch('./config.json')).json()) as { enclave: string; simulatorRoot?: string };

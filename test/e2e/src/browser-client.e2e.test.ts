@@ -46,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI === undefined)(
     beforeAll(async () => {
       result = await buildHello('browser');
       const dir = mkdtempSync(join(tmpdir(), 'bb-browser-page-'));
-      writeFileSync(join(dir, 'entry.mjs'), entry(join(result.clientDir, 'index.js')));
+      writeFileSync(join(dir, 'entry.mjs'), entry(join(result.clientDir, 'dist', 'index.js')));
       const bundle = await build({
         entryPoints: [join(dir, 'entry.mjs')],
         bundle: true,

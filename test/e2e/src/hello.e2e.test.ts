@@ -35,7 +35,7 @@ beforeAll(async () => {
     port: 0,
     stdio: 'ignore',
   });
-  generated = (await import(join(build.clientDir, 'index.js'))) as GeneratedModule;
+  generated = (await import(join(build.clientDir, 'dist', 'index.js'))) as GeneratedModule;
 }, 120_000);
 
 afterAll(async () => {

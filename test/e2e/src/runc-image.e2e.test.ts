@@ -73,7 +73,7 @@ function pidsRunning(path: string): number[] {
   return pids;
 }
 
-describe.skipIf(!haveRunc)('runc runs the measured image (skipped: runc absent)', () => {
+describe.skipIf(!haveRunc)('runc runs the measured image (needs runc)', () => {
   it("runs the image's own Node binary from its rootfs, in the host's network namespace", () => {
     if (!enclave) throw new Error('no enclave');
     expect(enclave.isolation).toBe('runc');
@@ -100,7 +100,7 @@ describe.skipIf(!haveRunc)('runc runs the measured image (skipped: runc absent)'
     });
     expect(res.status).toBe(200);
     expect((await res.json()).platform).toBe('simulated');
-    const generated = (await import(join(build.clientDir, 'index.js'))) as {
+    const generated = (await import(join(build.clientDir, 'dist', 'index.js'))) as {
       connect(url: string, options: Record<string, unknown>): Promise<HelloClient>;
     };
     const client = await generated.connect(enclave.url, {
@@ -112,7 +112,7 @@ describe.skipIf(!haveRunc)('runc runs the measured image (skipped: runc absent)'
   });
 
   it.skipIf(!existsSync(umoci) && process.env.CI === undefined)(
-    'umoci unpacks the same rootfs and the same entrypoint (skipped: umoci absent)',
+    'umoci unpacks the same rootfs and the same entrypoint (needs umoci)',
     async () => {
       if (!enclave) throw new Error('no enclave');
       const bundle = join(mkdtempSync(join(tmpdir(), 'bb-umoci-')), 'bundle');

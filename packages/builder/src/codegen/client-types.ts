@@ -25,9 +25,11 @@ function objectBody(
 ): string {
   const keys = Object.keys(schema.properties).sort();
   const pad = '  '.repeat(depth + 1);
+  const readonly = new Set(schema['x-blindbox-readonly'] ?? []);
   const lines = keys.map((k) => {
     const optional = schema.required.includes(k) ? '' : '?';
-    return `${pad}${propertyKey(k)}${optional}: ${typeText(schema.properties[k] as TypeSchema, dir, depth + 1, nameOf)};`;
+    const modifier = readonly.has(k) ? 'readonly ' : '';
+    return `${pad}${modifier}${propertyKey(k)}${optional}: ${typeText(schema.properties[k] as TypeSchema, dir, depth + 1, nameOf)};`;
   });
   if (schema.additionalProperties !== false) {
     lines.push(`${pad}[key: string]: ${typeText(schema.additionalProperties, dir, depth + 1, nameOf)};`);

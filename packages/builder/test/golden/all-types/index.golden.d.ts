@@ -2,7 +2,7 @@
 import type { ConnectOptions as BlindBoxConnectOptions, Session as BlindBoxSession } from '@blindbox/client';
 
 export interface Address {
-  country: Country;
+  readonly country: Country;
   postalCode?: string;
   street: string;
 }
