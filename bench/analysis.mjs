@@ -131,8 +131,8 @@ for (const types of [100, 200]) {
   sizes[types] = {
     definitions: Object.keys(JSON.parse(manifest).definitions ?? {}).length,
     manifestBytes: Buffer.byteLength(manifest),
-    clientDtsBytes: Buffer.byteLength(client['index.d.ts']),
-    clientJsBytes: Buffer.byteLength(client['index.js']),
+    clientDtsBytes: Buffer.byteLength(client['dist/index.d.ts']),
+    clientJsBytes: Buffer.byteLength(client['dist/index.js']),
   };
   rmSync(dir, { recursive: true, force: true });
 }
