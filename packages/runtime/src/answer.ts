@@ -53,9 +53,18 @@ export function busy(req: IncomingMessage, res: ServerResponse): void {
   refuse(req, res, 503, { 'retry-after': RETRY_AFTER_SECONDS });
 }
 
-/** A plaintext problem answer (RFC 9457) of exactly `{type, title}`: unknown-key, replayed. */
-export function problem(res: ServerResponse, status: number, type: string, title: string): void {
+/**
+ * A plaintext problem answer (RFC 9457) of `{type, title}` and the public `extra` members (the
+ * unknown-key answer's `keyId` hint, docs/protocol.md §2.2): unknown-key, unknown-session, replayed.
+ */
+export function problem(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  title: string,
+  extra: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ type, title }));
+  res.end(JSON.stringify({ type, title, ...extra }));
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hexEncode } from '@blindbox/bytes';
 import {
   type AppManifest,
   CALL_CONTENT_TYPE,
@@ -161,7 +162,7 @@ async function serveOneShot(
   } catch (err) {
     if (answerBodyError(req, res, err)) return;
     if (err instanceof ProtocolError && err.code === 'PROTOCOL_UNKNOWN_KEY') {
-      return problem(res, 400, UNKNOWN_KEY_PROBLEM_TYPE, UNKNOWN_KEY_PROBLEM_TITLE);
+      return unknownKey(ctx, res);
     }
     // A request that cannot be opened gets a content-free 400 (docs/protocol.md §5.4): no oracle.
     return plain(res, 400);
@@ -309,13 +310,13 @@ async function serveSessionMessage(
       ...(ctx.openOptions.cbor ? { cbor: ctx.openOptions.cbor } : {}),
     });
   } catch (err) {
-    return answerSessionError(req, res, err);
+    return answerSessionError(ctx, req, res, err);
   }
   let request: CallRequest;
   try {
     request = await placeTail(ctx, opened, charge);
   } catch (err) {
-    return answerSessionError(req, res, err);
+    return answerSessionError(ctx, req, res, err);
   }
   const response = await dispatchCall(ctx.manifest, ctx.instance, request, ctx.dispatch);
   const endpoint = endpointOf(ctx.manifest, request.endpoint);
@@ -416,10 +417,19 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function answerSessionError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+/**
+ * The unknown-key answer names this server's own key id (public: it is in the attest envelope), an
+ * unauthenticated hint that lets a client behind a load balancer know which key to verify and that
+ * resending the same bytes may reach the key's holder (docs/protocol.md §2.2, §11.7).
+ */
+function unknownKey(ctx: CallContext, res: ServerResponse): void {
+  problem(res, 400, UNKNOWN_KEY_PROBLEM_TYPE, UNKNOWN_KEY_PROBLEM_TITLE, { keyId: hexEncode(ctx.key.keyId) });
+}
+
+function answerSessionError(ctx: CallContext, req: IncomingMessage, res: ServerResponse, err: unknown): void {
   if (answerBodyError(req, res, err)) return;
   const code = err instanceof ProtocolError ? err.code : undefined;
-  if (code === 'PROTOCOL_UNKNOWN_KEY') problem(res, 400, UNKNOWN_KEY_PROBLEM_TYPE, UNKNOWN_KEY_PROBLEM_TITLE);
+  if (code === 'PROTOCOL_UNKNOWN_KEY') unknownKey(ctx, res);
   else if (code === 'PROTOCOL_UNKNOWN_SESSION') {
     problem(res, 400, UNKNOWN_SESSION_PROBLEM_TYPE, UNKNOWN_SESSION_PROBLEM_TITLE);
   } else if (code === 'PROTOCOL_REPLAYED') problem(res, 409, REPLAYED_PROBLEM_TYPE, REPLAYED_PROBLEM_TITLE);
