@@ -41,6 +41,13 @@ export interface ClientRetry {
   baseDelayMs?: number;
   /** Default: 5 000 (also caps a server's `retry-after`). */
   maxDelayMs?: number;
+  /**
+   * Behind a load balancer: most resends of one call's identical sealed bytes after unknown-key
+   * answers that name another replica's key, until they reach the replica holding the key they are
+   * sealed to. Safe for every call (that replica opens them once, docs/protocol.md §11.7); not
+   * counted in `attempts`. 0 turns it off. Default: 8.
+   */
+  keyHolderResends?: number;
 }
 
 export const DEFAULT_TIMEOUTS: Required<ClientTimeouts> = {
@@ -59,4 +66,9 @@ export const DEFAULT_LIMITS: Required<ClientLimits> = {
   inputBytes: 32 * 1024 * 1024,
 };
 
-export const DEFAULT_RETRY: Required<ClientRetry> = { attempts: 3, baseDelayMs: 100, maxDelayMs: 5_000 };
+export const DEFAULT_RETRY: Required<ClientRetry> = {
+  attempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 5_000,
+  keyHolderResends: 8,
+};

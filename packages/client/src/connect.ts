@@ -1,5 +1,5 @@
 import type { VerificationReport } from '@blindbox/attestation';
-import { base64urlEncode } from '@blindbox/bytes';
+import { base64urlEncode, hexEncode } from '@blindbox/bytes';
 import {
   type AeadName,
   type AppManifest,
@@ -32,6 +32,8 @@ import {
   type PreparedInput,
   prepareInput,
 } from './prepare-input.js';
+import { resendToKeyHolder } from './resend-to-key-holder.js';
+import { VerifiedKeys } from './verified-keys.js';
 
 /** Options of {@link connect}. Every default is the safe one. */
 export interface ConnectOptions extends AttestOptions {
@@ -65,11 +67,15 @@ export interface CallOptions {
   streamOutput?: boolean;
 }
 
-/** A verified connection to one enclave: calls are sealed to the attested key. */
+/**
+ * A verified connection to one origin: calls are sealed to an attested key. Behind a load balancer
+ * each replica has its own key; the session keeps every key it verified (and a v1.1 session per key)
+ * and seals new calls to the key that answered last (docs/protocol.md §11.7, §11.8).
+ */
 export interface Session {
   /** The server's origin. */
   readonly url: string;
-  /** The verification report of the evidence the current key was accepted with. */
+  /** The verification report of the evidence the current key (the one new calls are sealed to) was accepted with. */
   readonly report: VerificationReport;
   /** Every device the current key was accepted with and its checks: the CPU TEE, then each GPU. */
   readonly devices: readonly DeviceReport[];
@@ -84,6 +90,8 @@ export interface Session {
 }
 
 interface Attested {
+  /** The key id in hex. */
+  id: string;
   report: VerificationReport;
   devices: DeviceReport[];
   release: AcceptedRelease;
@@ -106,6 +114,10 @@ interface Channel {
 }
 
 const MAX_SEQ = 2 ** 32;
+/** Verified keys kept at once (one per replica behind a load balancer). */
+const MAX_VERIFIED_KEYS = 64;
+/** Attestations one call may make to verify the keys its unknown-key answers name. */
+const MAX_ATTESTS_PER_CALL = 4;
 
 /**
  * Streamed request bodies work in Node's fetch over HTTP/1.1; browsers stream request bodies only
@@ -170,12 +182,21 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     ...(options.manifest ? endpointsFromManifest(options.manifest) : {}),
     ...options.endpoints,
   };
+  /** The v1.1 session with each verified key, by key id (hex). */
+  const channels = new Map<string, Channel>();
+  const keys = new VerifiedKeys<Attested>(
+    MAX_VERIFIED_KEYS,
+    () => now().getTime(),
+    (id) => channels.delete(id),
+  );
+  /** The key new calls are sealed to: the last one attested by `reattest`, or that answered a call. */
   let current = await attest();
+  keys.put(current, current.id);
   let refreshing: Promise<Attested> | undefined;
-  let channel: Channel | undefined;
   /** 'v1' once a server answered a session request without a session. */
   let mode: 'unknown' | 'v1' = options.sessions === false ? 'v1' : 'unknown';
-  let opening: Promise<unknown> | undefined;
+  /** Session openings in flight, by key id. */
+  const opening = new Map<string, Promise<unknown>>();
   /** Server clock minus ours, learned from `serverTime` (docs/protocol.md §11.2). */
   let clockOffset = 0;
 
@@ -188,6 +209,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       attested.at,
     );
     return {
+      id: hexEncode(attested.keyId),
       report: attested.report,
       devices: attested.devices,
       release,
@@ -204,10 +226,11 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     return reattest();
   }
 
+  /** Attests for the next calls (a record of the same key replaces the old one, and its session). */
   function reattest(): Promise<Attested> {
-    channel = undefined;
     refreshing ??= attest().then(
       (a) => {
+        keys.put(a, a.id);
         current = a;
         refreshing = undefined;
         return a;
@@ -218,6 +241,30 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       },
     );
     return refreshing;
+  }
+
+  /**
+   * One attestation to verify another replica's key (through the origin, so through the load
+   * balancer, with the full policy). A key already verified keeps its record and its session.
+   */
+  async function attestAnother(): Promise<void> {
+    const a = await attest();
+    if (keys.get(a.id) === undefined) keys.put(a, current.id);
+  }
+
+  /** After unknown-key: the same bytes again, until they reach the replica holding their key. */
+  function toKeyHolder(
+    outcome: AttemptOutcome,
+    attested: Attested,
+  ): Promise<AttemptOutcome> | AttemptOutcome {
+    if (outcome.kind !== 'unknown-key') return outcome;
+    return resendToKeyHolder(outcome, {
+      sealedTo: attested.id,
+      isVerified: (id) => keys.get(id) !== undefined,
+      attestOne: attestAnother,
+      maxResends: retry.keyHolderResends,
+      maxAttests: MAX_ATTESTS_PER_CALL,
+    });
   }
 
   function context(info: EndpointInfo): AttemptContext {
@@ -233,10 +280,10 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
   }
 
   function usableChannel(attested: Attested): Channel | undefined {
-    const c = channel;
+    const c = channels.get(attested.id);
     if (c === undefined || c.attested !== attested) return undefined;
     if (c.nextSeq >= MAX_SEQ || now().getTime() >= c.renewAt) {
-      channel = undefined; // rotate: the next one-shot call opens a new session (§11.8)
+      channels.delete(attested.id); // rotate: the next one-shot call opens a new session (§11.8)
       return undefined;
     }
     return c.inFlight < c.window / 2 ? c : undefined;
@@ -248,16 +295,16 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     if (response.serverTime !== undefined) clockOffset = response.serverTime - now().getTime();
     // Once per opening call: adopting the same keys twice would restart seq at 0 and reuse nonces.
     if (!askedForSession) return;
-    if (sessionKeys !== undefined && response.session !== undefined && attested === current) {
-      if (channel?.keys === sessionKeys) return;
-      channel = {
+    if (sessionKeys !== undefined && response.session !== undefined && keys.get(attested.id) === attested) {
+      if (channels.get(attested.id)?.keys === sessionKeys) return;
+      channels.set(attested.id, {
         keys: sessionKeys,
         attested,
         nextSeq: 0,
         renewAt: now().getTime() + response.session.ttl * 900,
         inFlight: 0,
         window: response.session.window,
-      };
+      });
     } else if (
       response.session === undefined &&
       !(!response.ok && response.error.code.startsWith('NOT_RUN_'))
@@ -268,23 +315,26 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
 
   /** Opens a session without running anything (`$session`), so that a stream can follow. */
   async function openChannel(attested: Attested, info: EndpointInfo): Promise<void> {
-    opening ??= attemptOneShot(
-      context(info),
-      attested,
-      {
-        endpoint: SESSION_OPEN_ENDPOINT,
-        prepared: { input: undefined },
-        requestId: '',
-        sentAt: now().getTime() + clockOffset,
-      },
-      undefined,
-      true,
-    )
-      .then((outcome) => adopt(outcome, attested, true))
-      .finally(() => {
-        opening = undefined;
-      });
-    await opening;
+    let pending = opening.get(attested.id);
+    if (pending === undefined) {
+      pending = attemptOneShot(
+        context(info),
+        attested,
+        {
+          endpoint: SESSION_OPEN_ENDPOINT,
+          prepared: { input: undefined },
+          requestId: '',
+          sentAt: now().getTime() + clockOffset,
+        },
+        undefined,
+        true,
+      )
+        .then((outcome) => toKeyHolder(outcome, attested))
+        .then((outcome) => adopt(outcome, attested, true))
+        .finally(() => opening.delete(attested.id));
+      opening.set(attested.id, pending);
+    }
+    await pending;
   }
 
   async function attempt(attested: Attested, plan: CallPlan, info: EndpointInfo): Promise<AttemptOutcome> {
@@ -299,25 +349,23 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       const seq = c.nextSeq++;
       c.inFlight++;
       try {
-        return await attemptInSession(ctx, c.keys, seq, plan);
+        // Resends stay within this message's seq (counted in flight until they are answered).
+        return await toKeyHolder(await attemptInSession(ctx, c.keys, seq, plan), attested);
       } finally {
         c.inFlight--;
       }
     }
     // A saturated session (window / 2 in flight) sends one-shot meanwhile without replacing itself.
-    const askForSession = mode !== 'v1' && opening === undefined && channel?.attested !== attested;
+    const askForSession =
+      mode !== 'v1' && !opening.has(attested.id) && channels.get(attested.id)?.attested !== attested;
     const input = await joinInput(plan.prepared, info.maxInputBytes ?? limits.inputBytes);
-    if (!askForSession) return attemptOneShot(ctx, attested, plan, input, false);
-    const pending = attemptOneShot(ctx, attested, plan, input, true);
+    if (!askForSession) return toKeyHolder(await attemptOneShot(ctx, attested, plan, input, false), attested);
+    const pending = attemptOneShot(ctx, attested, plan, input, true).then((o) => toKeyHolder(o, attested));
     // Only a marker for concurrent calls (they go one-shot meanwhile); its failure is this call's.
-    opening = pending.then(
-      () => {
-        opening = undefined;
-      },
-      () => {
-        opening = undefined;
-      },
-    );
+    const done = () => {
+      opening.delete(attested.id);
+    };
+    opening.set(attested.id, pending.then(done, done));
     const outcome = await pending;
     adopt(outcome, attested, true);
     return outcome;
@@ -342,8 +390,12 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
         sentAt: now().getTime() + clockOffset,
       };
       const outcome = await attempt(attested, plan, info);
-      if (outcome.kind === 'response') adopt(outcome, attested, false);
-      const next = await decide(outcome, plan, { n, idempotent, resendable });
+      if (outcome.kind === 'response') {
+        adopt(outcome, attested, false);
+        // Its holder answered: with a sticky load balancer, calls keep going to that replica.
+        if (keys.get(attested.id) === attested) current = attested;
+      }
+      const next = await decide(outcome, attested, plan, { n, idempotent, resendable });
       if (next === 'again') continue;
       return (await outputOf(
         next,
@@ -356,6 +408,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
   /** What to do after an attempt: return it, try again, or throw (docs/protocol.md §11.7). */
   async function decide(
     outcome: AttemptOutcome,
+    attested: Attested,
     plan: CallPlan,
     state: { n: number; idempotent: boolean; resendable: boolean },
   ): Promise<(AttemptOutcome & { kind: 'response' }) | 'again'> {
@@ -365,9 +418,13 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
         return (await notRunRetry(outcome.response, plan, canRetry, state.n)) ? 'again' : outcome;
       case 'unknown-key':
       case 'unknown-session':
-        // The next call re-attests / re-opens; this one is resent only when that is harmless.
-        if (outcome.kind === 'unknown-key') await reattest();
-        else channel = undefined;
+        // The next call re-attests / re-opens; this one is resent only when that is harmless. No
+        // holder of the key was found (or no hint): the key is forgotten. Unknown-session comes
+        // only from the key's holder (any other replica answers unknown-key first): only the session goes.
+        if (outcome.kind === 'unknown-key') {
+          keys.delete(attested.id);
+          await reattest();
+        } else channels.delete(attested.id);
         if (state.idempotent && canRetry) return 'again';
         if (outcome.kind === 'unknown-key' && state.idempotent) {
           throw new ClientError('CLIENT_KEY_ROTATED', 'the server refused a key it had just attested', {
@@ -427,7 +484,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       return current.release;
     },
     get inSession() {
-      return channel !== undefined;
+      return channels.get(current.id)?.attested === current;
     },
     call,
     async refresh() {
