@@ -46,6 +46,8 @@ describe('blindbox deploy k8s: manifests', () => {
         `registry.example.com/acme/transcriber@${workload.imageDigest}`,
       );
       expect((out.deployment['spec'] as { replicas: number }).replicas).toBe(3);
+      // Sticky: a client keeps reaching the replica whose key it holds.
+      expect((out.service['spec'] as { sessionAffinity: string }).sessionAffinity).toBe('ClientIP');
     },
   );
 

@@ -117,6 +117,10 @@ export function buildK8sManifests(options: K8sDeployOptions): K8sDeployment {
     spec: {
       selector: { 'app.kubernetes.io/name': options.app },
       ports: [{ name: 'blindbox', port: 443, targetPort: port, protocol: 'TCP' }],
+      // Each replica has its own key: a client's calls should keep reaching the replica whose key it
+      // attested. Without affinity they still run at most once, at the cost of unknown-key round
+      // trips (packages/client/README.md, "Behind a load balancer").
+      sessionAffinity: 'ClientIP',
     },
   };
   return { deployment, service, initdata, initdataDigest: initdataDigest(initdata, platform) };
