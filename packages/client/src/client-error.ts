@@ -1,6 +1,11 @@
 /** Stable codes of {@link ClientError}. Codes never change meaning; new ones may be added. */
 export type ClientErrorCode =
+  /** A value the accepted release pins (`field`) differs from the evidence (`expected`, `found`). */
   | 'CLIENT_MEASUREMENT_NOT_ACCEPTED'
+  /** No accepted release lists values for the evidence's platform. */
+  | 'CLIENT_PLATFORM_NOT_ACCEPTED'
+  /** The policy allows listed chips only (`allowedChipIds`) and the evidence names another or none. */
+  | 'CLIENT_CHIP_NOT_ALLOWED'
   | 'CLIENT_RELEASE_NOT_ACCEPTED'
   | 'CLIENT_BAD_POLICY'
   /** The server answered an HTTP status the protocol does not expect here. */
@@ -43,6 +48,12 @@ export interface ClientErrorDetails {
   phase?: TimeoutPhase;
   /** The HTTP status, when one was received. */
   status?: number;
+  /** The release value or evidence field that did not match (`snp.hostData`, `chipId`). */
+  field?: string;
+  /** What the release or policy requires there. */
+  expected?: string;
+  /** What the evidence says there. */
+  found?: string;
 }
 
 /** The one error class of `@blindbox/client` (evidence problems are `AttestationError`, wire problems `ProtocolError`). */
@@ -53,6 +64,9 @@ export class ClientError extends Error {
   readonly limit: number | undefined;
   readonly phase: TimeoutPhase | undefined;
   readonly status: number | undefined;
+  readonly field: string | undefined;
+  readonly expected: string | undefined;
+  readonly found: string | undefined;
 
   constructor(
     readonly code: ClientErrorCode,
@@ -65,6 +79,9 @@ export class ClientError extends Error {
     this.limit = details.limit;
     this.phase = details.phase;
     this.status = details.status;
+    this.field = details.field;
+    this.expected = details.expected;
+    this.found = details.found;
   }
 }
 

@@ -1,11 +1,15 @@
 import type { CheckpointStore, ReleaseIdentity } from '@blindbox/transparency';
 
-/** A release as a generated client pins it: measurements per platform (hex), keyed as in the release statement. */
+/**
+ * A release as a generated client pins it: the values a server must match, keyed as in the release
+ * statement (`RELEASE_VALUES` of `@blindbox/protocol`): per platform its launch measurement
+ * (`sev-snp`, `tdx`, `nitro`, `simulated`) and the platform's other values (`snp.hostData`, …).
+ */
 export interface PinnedRelease {
   app?: string;
   version?: string;
   imageDigest?: string;
-  /** Platform name (`simulated`, `sev-snp`, `nitro`, …) → accepted measurement, lowercase hex. */
+  /** Release key → value; every key of the evidence's platform must match. */
   measurements: Readonly<Record<string, string>>;
 }
 
@@ -13,6 +17,8 @@ export interface PinnedRelease {
 export interface PinnedPolicy {
   kind: 'pinned';
   releases: readonly PinnedRelease[];
+  /** Accept only evidence from these chips (SEV-SNP CHIP_ID, TDX PPID; hex). Default: any chip. */
+  allowedChipIds?: readonly string[];
 }
 
 /**
@@ -45,6 +51,8 @@ export interface SignedReleasePolicy {
    * remember across runs.
    */
   checkpoints?: CheckpointStore;
+  /** Accept only evidence from these chips (SEV-SNP CHIP_ID, TDX PPID; hex). Default: any chip. */
+  allowedChipIds?: readonly string[];
 }
 
 export type ClientPolicy = PinnedPolicy | SignedReleasePolicy;

@@ -87,7 +87,10 @@ describe('connect', () => {
 
   it('attests, accepts the pinned release and makes sealed calls', async () => {
     const session = await connect(server.url, base);
-    expect(session.release).toEqual({ app: 'adder', version: '1.0.0', via: 'pinned' });
+    expect(session.release).toMatchObject({ app: 'adder', version: '1.0.0', via: 'pinned' });
+    expect(session.release.compared).toEqual([
+      { key: 'simulated', field: 'measurement', expected: measurementHex, found: measurementHex, ok: true },
+    ]);
     expect(session.report.checks.map((c) => c.name)).toEqual([
       'simulated.layout',
       'simulated.root',

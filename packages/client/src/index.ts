@@ -2,6 +2,7 @@ export { AttestationError, type GpuVerificationReport, type VerificationReport }
 export { ProtocolError } from '@blindbox/protocol';
 export { type AcceptedRelease, acceptMeasurementFromRelease } from './accept-measurement.js';
 export { type AttestedServer, type AttestOptions, attestServer } from './attest-server.js';
+export { chipIdOf } from './check-chip-id.js';
 export {
   ClientError,
   type ClientErrorCode,
@@ -17,6 +18,12 @@ export type {
   ReleaseSigner,
   SignedReleasePolicy,
 } from './client-policy.js';
+export {
+  type ComparedValue,
+  compareReleaseValues,
+  evidenceReleaseValues,
+  type ReleaseComparison,
+} from './compare-release-values.js';
 export { type CallOptions, type ConnectOptions, connect, type Session } from './connect.js';
 export type {
   DeviceReport,

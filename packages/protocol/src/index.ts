@@ -69,6 +69,15 @@ export {
   type ReleaseStatement,
   type ReleaseSubject,
 } from './release-statement.js';
+export {
+  LAUNCH_VALUES,
+  RELEASE_VALUES,
+  type ReleasePlatform,
+  type ReleaseValueSpec,
+  releaseKeyPlatform,
+  SNP_TCB_FORMAT,
+  TDX_TCB_STATUSES,
+} from './release-values.js';
 export { ReplayCache, type ReplayCacheOptions, type ReplayVerdict } from './replay/replay-cache.js';
 export { ReplayWindow } from './replay/replay-window.js';
 export { type SealedRequest, type SealTarget, sealRequest } from './seal-request.js';
