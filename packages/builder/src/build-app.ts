@@ -7,11 +7,13 @@ import { bundleEnclave } from './bundle-enclave.js';
 import { analyzeWithCache } from './cached-analysis.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
 import { compareStrings } from './compare-strings.js';
+import { workloadSpecOf } from './deploy-k8s/index.js';
 import { ociDigest, sha256Hex } from './digest.js';
 import { generateClient } from './generate-client.js';
 import { planRuntimeLayers } from './load-runtime-layers.js';
 import { measureImage, type ReleaseMeasurements } from './measure-image.js';
 import { NODE_BINARY_PATH } from './pinned-inputs.js';
+import { platformMeasurements } from './platform-measurements.js';
 import { loadAssetFiles, readAppConfig } from './read-app-config.js';
 import { realProjectDir } from './read-app-sources.js';
 import { readLockFile, writeLockFile } from './read-write-lock-file.js';
@@ -212,8 +214,17 @@ export async function buildAppWith(options: BuildOptions, internals: BuildIntern
       'dev.blindbox.app': name,
     },
   });
-  const measurements = measureImage({ manifestBytes: image.manifestBytes, layers, config: image.config });
-  const imageDigest = measurements['oci.imageDigest'];
+  const measured = measureImage({ manifestBytes: image.manifestBytes, layers, config: image.config });
+  const imageDigest = measured['oci.imageDigest'];
+  // The configured platforms' values (reference values, initdata and ccePolicy digests) join the
+  // image's own: the release lists everything a client must find in the evidence.
+  const measurements: ReleaseMeasurements = {
+    ...platformMeasurements(config.platforms, {
+      projectDir,
+      workload: workloadSpecOf(imageDigest, image.config as unknown as Record<string, unknown>),
+    }),
+    ...measured,
+  };
 
   const release = createReleaseStatement(imageDigest, {
     app: name,

@@ -5,14 +5,20 @@ import { ociDigest } from './digest.js';
 import type { ImageLayer } from './write-oci-layout.js';
 import type { LayerFile } from './write-tar-layer.js';
 
-/** The measurements a release records, keyed by platform (see the release statement). */
-// A type alias, not an interface: it must be assignable to Record<string, string> (client policies).
-export type ReleaseMeasurements = {
+/** What the image itself measures to, whatever platform it runs on. */
+export type ImageMeasurements = {
   /** `sha256:<hex>` of the image manifest: what registry-based image policies pin. */
   'oci.imageDigest': string;
   /** Lowercase hex SHA-384: what the local simulated TEE measures at launch. */
   simulated: string;
 };
+
+/**
+ * The measurements a release records, keyed as `RELEASE_VALUES` of `@blindbox/protocol` names them:
+ * the image's, and the configured platforms' (`sev-snp`, `snp.hostData`, `tdx`, `nitro`, …).
+ */
+// A type alias, not an interface: it must be assignable to Record<string, string> (client policies).
+export type ReleaseMeasurements = ImageMeasurements & Record<string, string>;
 
 /**
  * The files the simulator will load from the image: every regular file of every layer, applied in
@@ -34,7 +40,7 @@ export function measureImage(input: {
   manifestBytes: Uint8Array;
   layers: readonly ImageLayer[];
   config: { Entrypoint: string[]; Cmd?: string[] };
-}): ReleaseMeasurements {
+}): ImageMeasurements {
   // The entrypoint is what the simulator runs: Entrypoint followed by Cmd (Cmd absent: nothing).
   const entrypoint = [...input.config.Entrypoint, ...(input.config.Cmd ?? [])];
   return {

@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { BuildError } from './build-error.js';
 import { listFiles } from './list-project-files.js';
 import { DEFAULT_NODE_VERSION } from './pinned-inputs.js';
+import { type PlatformConfig, readPlatformConfig } from './read-platform-config.js';
 import type { LayerFile } from './write-tar-layer.js';
 
 /** The app's build configuration file, in the project folder. */
@@ -24,6 +25,11 @@ export interface AppConfig {
   assets: string[];
   /** The port the image declares (`ExposedPorts`) and the enclave listens on. Default: 8080. */
   port: number;
+  /**
+   * The TEE platforms the app is released for, with the vendor's reference values and where the
+   * derived ones come from (docs/guides/platform-values.md). Default: none (simulator and image digest only).
+   */
+  platforms?: PlatformConfig;
 }
 
 /** Reads `<projectDir>/blindbox.config.json`; absent → defaults. Unknown keys are refused (typos). */
@@ -40,7 +46,7 @@ export function readAppConfig(projectDir: string): AppConfig {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('must be a JSON object');
   for (const key of Object.keys(raw)) {
-    if (!['runtime', 'assets', 'port', '$schema'].includes(key))
+    if (!['runtime', 'assets', 'port', 'platforms', '$schema'].includes(key))
       throw bad(`unknown key ${JSON.stringify(key)}`);
   }
   if (raw.runtime !== undefined) {
@@ -67,6 +73,7 @@ export function readAppConfig(projectDir: string): AppConfig {
     }
     config.port = raw.port as number;
   }
+  if (raw.platforms !== undefined) config.platforms = readPlatformConfig(raw.platforms);
   return config;
 }
 
@@ -97,21 +104,35 @@ export async function loadAssetFiles(projectDir: string, assets: readonly string
   return [...files.values()];
 }
 
-/** `asset` as a POSIX path relative to the project root, or a BuildError. */
-function assetPath(root: string, asset: string): string {
-  if (isAbsolute(asset) || asset.split(/[\\/]/).includes('..')) {
-    throw new BuildError('ASSET_INVALID', `asset ${JSON.stringify(asset)} leaves the project folder`);
-  }
-  const abs = join(root, asset);
-  if (!existsSync(abs))
-    throw new BuildError('ASSET_INVALID', `asset ${JSON.stringify(asset)} does not exist`);
-  const real = realpathSync(abs);
-  const rel = relative(root, real);
+/** `path` as a POSIX path relative to the project root, or why it is not one. */
+function insideProject(root: string, path: string): string | { why: string } {
+  if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) return { why: 'leaves the project folder' };
+  const abs = join(root, path);
+  if (!existsSync(abs)) return { why: 'does not exist' };
+  const rel = relative(root, realpathSync(abs));
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new BuildError(
-      'ASSET_INVALID',
-      `asset ${JSON.stringify(asset)} leaves the project folder (through a symlink)`,
-    );
+    return { why: 'leaves the project folder (through a symlink)' };
   }
   return rel.split(sep).join('/');
+}
+
+/** `asset` as a POSIX path relative to the project root, or a BuildError. */
+function assetPath(root: string, asset: string): string {
+  const rel = insideProject(root, asset);
+  if (typeof rel !== 'string')
+    throw new BuildError('ASSET_INVALID', `asset ${JSON.stringify(asset)} ${rel.why}`);
+  return rel;
+}
+
+/**
+ * The absolute path of a file the config names (`what`: its key), which must be inside the project
+ * like an asset: the build reads no host file that the source does not show.
+ */
+export function projectFilePath(projectDir: string, path: string, what: string): string {
+  const root = realpathSync(projectDir);
+  const rel = insideProject(root, path);
+  if (typeof rel !== 'string') {
+    throw new BuildError('BUILD_BAD_OPTIONS', `${CONFIG_FILE}: ${what} ${JSON.stringify(path)} ${rel.why}`);
+  }
+  return join(root, rel);
 }

@@ -13,4 +13,4 @@ export {
   type K8sObject,
 } from './build-k8s-manifests.js';
 export { K8sDeployError, type K8sDeployErrorCode } from './k8s-deploy-error.js';
-export { readWorkloadSpec } from './read-workload-spec.js';
+export { readWorkloadSpec, workloadSpecOf } from './read-workload-spec.js';

@@ -46,9 +46,16 @@ export function readWorkloadSpec(layout: string): WorkloadSpec {
     blobPath(layout, (manifest['config'] as { digest?: unknown })?.digest, 'config'),
     'image config',
   );
-  const run = (config['config'] ?? {}) as Record<string, unknown>;
+  return workloadSpecOf(imageDigest as string, (config['config'] ?? {}) as Record<string, unknown>);
+}
+
+/**
+ * What the agent policy pins, from an image's manifest digest and its config's `config` object:
+ * the one rule `deploy k8s` (reading the layout) and the build (before writing it) both apply.
+ */
+export function workloadSpecOf(imageDigest: string, run: Readonly<Record<string, unknown>>): WorkloadSpec {
   return {
-    imageDigest: imageDigest as string,
+    imageDigest,
     args: [...strings(run['Entrypoint']), ...strings(run['Cmd'])],
     env: strings(run['Env']),
     cwd: typeof run['WorkingDir'] === 'string' && run['WorkingDir'] !== '' ? run['WorkingDir'] : '/',

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { AttestationError } from '@blindbox/attestation';
-import { acceptMeasurementFromRelease, attestServer, ClientError } from '@blindbox/client';
+import {
+  acceptMeasurementFromRelease,
+  attestServer,
+  ClientError,
+  type ComparedValue,
+  compareReleaseValues,
+  evidenceReleaseValues,
+} from '@blindbox/client';
 import { ProtocolError } from '@blindbox/protocol';
 import { loadSimRoot } from '@blindbox/runtime/simulator';
 import { Args, Flags } from '@oclif/core';
@@ -10,7 +17,7 @@ import { allowDebugFlag } from '../flags/tee-policy-flags.js';
 
 export default class Verify extends BaseCommand {
   static override description =
-    'Attest a running BlindBox server with a fresh nonce and print the verification report. With --release, also check that its measurement is the released one.';
+    'Attest a running BlindBox server with a fresh nonce and print the verification report and every value a release can pin for it. With --release, also check every value the release pins for the platform (measurement, host data, TCB, RTMRs, PCRs, …) and print each comparison.';
 
   static override examples = [
     '<%= config.bin %> verify https://notes.example.com --release release.json',
@@ -31,6 +38,33 @@ export default class Verify extends BaseCommand {
     'allow-debug': allowDebugFlag,
   };
 
+  private printReport(
+    out: {
+      url: string;
+      platform: string;
+      measurement: string;
+      checks: { name: string; found?: string | undefined }[];
+      values: Record<string, string>;
+      compared: ComparedValue[] | null;
+      release: { app: string; version: string } | null;
+    },
+    printCompared: () => void,
+  ): void {
+    this.log(`✔ ${out.url}: ${out.platform} evidence verified (${out.checks.length} checks)`);
+    for (const c of out.checks) this.log(`  ✔ ${c.name}${c.found ? ` = ${c.found}` : ''}`);
+    this.log(`  measurement: ${out.measurement}`);
+    if (out.compared === null) {
+      this.log('  values a release can pin for this server:');
+      for (const [key, value] of Object.entries(out.values)) this.log(`    ${key}: ${value}`);
+      this.log('  release:     not checked (pass --release release.json to require the released values)');
+    } else {
+      printCompared();
+      this.log(
+        `  release:     ${out.release?.app}@${out.release?.version}: all ${out.compared.length} values match`,
+      );
+    }
+  }
+
   async run() {
     const { args, flags } = await this.parse(Verify);
     const simulatorRoots = flags['allow-simulated']
@@ -50,29 +84,49 @@ export default class Verify extends BaseCommand {
         allowDebug: flags['allow-debug'],
         simulatorRoots,
       });
-      const accepted =
-        statement === undefined ? null : acceptMeasurementFromRelease(attested.report, statement);
+      const values = evidenceReleaseValues(attested.report);
+      const compared: ComparedValue[] | null =
+        statement === undefined ? null : comparedValues(attested.report, statement);
+      const printCompared = () => {
+        for (const c of compared ?? []) {
+          this.log(
+            `  ${c.ok ? '✔' : '✘'} release ${c.key} (${c.field}): ${c.found}${c.ok ? '' : `, release requires ${c.expected}`}`,
+          );
+        }
+      };
+      let accepted: { app: string; version: string } | null = null;
+      try {
+        accepted = statement === undefined ? null : acceptMeasurementFromRelease(attested.report, statement);
+      } catch (err) {
+        if (!this.jsonEnabled()) printCompared();
+        if (err instanceof ClientError && compared !== null) {
+          throw new VerdictError(`rejected: ${err.message}`, err.code, {
+            ok: false,
+            url: args.url.origin,
+            platform: attested.report.platform,
+            values,
+            compared,
+            error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+          });
+        }
+        throw err;
+      }
       const out = {
         ok: true,
         url: args.url.origin,
         platform: attested.report.platform,
         measurement: attested.report.measurement,
         measurementAccepted: accepted === null ? null : true,
-        release: accepted,
+        release: accepted === null ? null : { app: accepted.app, version: accepted.version },
+        values,
+        compared,
         debug: attested.report.debug,
         reportData: attested.report.reportData,
         checks: attested.report.checks,
         claims: attested.report.claims,
         verifiedAt: attested.report.verifiedAt,
       };
-      this.log(`✔ ${out.url}: ${out.platform} evidence verified (${out.checks.length} checks)`);
-      for (const c of out.checks) this.log(`  ✔ ${c.name}${c.found ? ` = ${c.found}` : ''}`);
-      this.log(`  measurement: ${out.measurement}`);
-      this.log(
-        accepted === null
-          ? '  release:     not checked (pass --release release.json to require the released measurement)'
-          : `  release:     ${accepted.app}@${accepted.version} matches`,
-      );
+      this.printReport(out, printCompared);
       return out;
     } catch (err) {
       if (err instanceof AttestationError || err instanceof ClientError || err instanceof ProtocolError) {
@@ -87,4 +141,15 @@ export default class Verify extends BaseCommand {
       throw err;
     }
   }
+}
+
+/** Every comparison with the release's values (empty when the statement is not a release: the accept step says why). */
+function comparedValues(
+  report: Parameters<typeof compareReleaseValues>[0],
+  statement: unknown,
+): ComparedValue[] {
+  const measurements = (statement as { predicate?: { measurements?: unknown } })?.predicate?.measurements;
+  if (typeof measurements !== 'object' || measurements === null) return [];
+  const result = compareReleaseValues(report, measurements as Record<string, unknown>);
+  return result.verdict === 'accepted' || result.verdict === 'mismatch' ? result.compared : [];
 }
