@@ -199,6 +199,32 @@ describe('a forged hint', () => {
   }
 });
 
+describe('a streamed upload', () => {
+  it('is never resent nor resealed after unknown-key: it may be gone, so the outcome is unknown', async () => {
+    const [a, b] = [await startReplica(), await startReplica()];
+    closers.push(
+      () => a.server.close(100),
+      () => b.server.close(100),
+    );
+    const traffic = emptyTraffic();
+    let calls = 0;
+    // Attests and the session opening ($session) reach A; the streamed message reaches B.
+    const lb = await balancer((req) => (req.url === CALL_PATH && calls++ >= 1 ? b : a), traffic);
+    closers.push(lb.close);
+    const session = await connect(lb.url, base);
+    async function* pieces() {
+      for (let i = 0; i < 4; i++) yield new Uint8Array(64 * 1024).fill(i);
+    }
+    await expect(session.call('size', { data: pieces() })).rejects.toMatchObject({
+      code: 'CLIENT_OUTCOME_UNKNOWN',
+    });
+    // The opening, then the one streamed message (answered with B's hint), and nothing more.
+    expect(traffic.calls.map((c) => c.replica)).toEqual([a.keyId, b.keyId]);
+    expect(traffic.hints).toEqual([{ replica: b.keyId, keyId: b.keyId }]);
+    expect(runs([a, b])).toBe(0);
+  });
+});
+
 describe('a single server that restarted (new key)', () => {
   it("gives today's behaviour after a bounded number of extra round trips", async () => {
     const first = await startReplica();
