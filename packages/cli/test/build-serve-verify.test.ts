@@ -46,9 +46,13 @@ describe('blindbox build · serve · verify (the built binary)', () => {
       measurementAccepted: true,
       debug: false,
     });
-    expect(report.measurement).toBe(
-      JSON.parse(readFileSync(release, 'utf8')).predicate.measurements.simulated,
-    );
+    const released = JSON.parse(readFileSync(release, 'utf8')).predicate.measurements.simulated;
+    expect(report.measurement).toBe(released);
+    // Every value compared is listed, and what a release could pin for this server.
+    expect(report.compared).toEqual([
+      { key: 'simulated', field: 'measurement', expected: released, found: released, ok: true },
+    ]);
+    expect(report.values).toEqual({ simulated: released });
   });
 
   it('verify exits 1 with a typed error for a release the server does not run, or without --allow-simulated', () => {
@@ -61,7 +65,9 @@ describe('blindbox build · serve · verify (the built binary)', () => {
       env,
     );
     expect(wrong.status).toBe(1);
-    expect(JSON.parse(wrong.stdout).error.code).toBe('CLIENT_MEASUREMENT_NOT_ACCEPTED');
+    const refused = JSON.parse(wrong.stdout);
+    expect(refused.error).toMatchObject({ code: 'CLIENT_MEASUREMENT_NOT_ACCEPTED', field: 'simulated' });
+    expect(refused.compared).toEqual([expect.objectContaining({ key: 'simulated', ok: false })]);
     const strict = runCli(['verify', server.info.url ?? '', '--json'], env);
     expect(strict.status).toBe(1);
     expect(JSON.parse(strict.stdout).error.code).toBe('ATTESTATION_SIMULATED_NOT_ALLOWED');

@@ -89,6 +89,42 @@ describe('platform values: blindbox.config.json → release → client', () => {
     expect(client).toContain(aci.fields['hostData']);
   }, 300_000);
 
+  it('deploy aci: a template to generate the policy from, then one with the policy the release records', () => {
+    const bare = runCli([
+      'deploy',
+      'aci',
+      join(work, 'aci'),
+      '--image',
+      'acme.azurecr.io/hello',
+      '--out',
+      join(work, 'arm0'),
+      '--json',
+    ]);
+    expect(bare.status, bare.stderr + bare.stdout).toBe(0);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ hostData: null, inRelease: false });
+    const template = JSON.parse(readFileSync(join(work, 'arm0', 'template.json'), 'utf8'));
+    const group = template.resources[0].properties;
+    expect(group.confidentialComputeProperties.ccePolicy).toBe('');
+    expect(group.containers[0].properties.image).toBe(`acme.azurecr.io/hello@${plain.imageDigest}`);
+    const policy = join(project, 'deploy', 'cce-policy.b64');
+    const args = [
+      'deploy',
+      'aci',
+      join(work, 'aci'),
+      '--image',
+      'acme.azurecr.io/hello',
+      '--cce-policy',
+      policy,
+      '--out',
+      join(work, 'arm1'),
+      '--json',
+    ];
+    expect(JSON.parse(runCli(args).stdout).error.code).toBe('ACI_PERMISSIVE_POLICY');
+    const full = runCli([...args, '--insecure-allow-exec']);
+    expect(full.status, full.stderr + full.stdout).toBe(0);
+    expect(JSON.parse(full.stdout)).toMatchObject({ hostData: aci.fields['hostData'], inRelease: true });
+  });
+
   it('the real ACI evidence is accepted against that release, every value compared', async () => {
     const accepted = acceptMeasurementFromRelease(await aciEvidence(), release('aci'));
     expect(accepted.compared.map((c) => `${c.key}:${c.ok}`)).toEqual([

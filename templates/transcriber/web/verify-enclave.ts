@@ -2,7 +2,12 @@
 // fresh nonce and the key), the release check against the measurements this page was built with, the
 // offered log entry, then the session the calls use (which the generated client verifies again,
 // failing closed, on its own).
-import { AttestationError, attestServer, type VerificationReport } from '@blindbox/client';
+import {
+  AttestationError,
+  attestServer,
+  compareReleaseValues,
+  type VerificationReport,
+} from '@blindbox/client';
 import { connect, release, type TranscriberClient } from '../.blindbox/build/client/dist/index.js';
 import { describeLogEntry } from './log-entry.js';
 
@@ -57,20 +62,9 @@ export async function verifyEnclave(
     ['release', `${release.app}@${release.version} (${release.imageDigest})`],
   );
   view.checks.push(...report.checks);
-  const expected = release.measurements[report.platform];
-  const releaseCheck: Check = {
-    name: 'release.measurement',
-    ok: expected !== undefined && expected.toLowerCase() === report.measurement,
-    expected: expected ?? `no ${report.platform} measurement in the pinned release`,
-    found: report.measurement,
-  };
-  view.checks.push(releaseCheck);
-  if (!releaseCheck.ok)
-    refuse(
-      'CLIENT_MEASUREMENT_NOT_ACCEPTED',
-      `the server runs ${report.platform} measurement ${report.measurement.slice(0, 16)}…, not the release this page was built for`,
-      releaseCheck,
-    );
+  const verdict = checkRelease(report);
+  view.checks.push(...verdict.checks);
+  if (verdict.refusal) refuse(verdict.refusal.code, verdict.refusal.message, verdict.refusal.failed);
   const log = describeLogEntry(envelope.release, release.imageDigest);
   view.summary.push(['log entry', log.text]);
   if (log.check) {
@@ -100,4 +94,43 @@ export async function verifyEnclave(
       e.checks?.find((c) => !c.ok),
     );
   }
+}
+
+/**
+ * Every value the pinned release records for this platform, one check each: the rule the generated
+ * client applies in connect, shown here before anything is sent.
+ */
+function checkRelease(report: VerificationReport): {
+  checks: Check[];
+  refusal?: { code: string; message: string; failed: Check };
+} {
+  const comparison = compareReleaseValues(report, release.measurements);
+  if (comparison.verdict === 'platform-not-listed' || comparison.verdict === 'unusable') {
+    const why =
+      comparison.verdict === 'unusable'
+        ? comparison.reason
+        : `it lists ${comparison.listed.join(', ') || 'no platform'} only`;
+    const failed: Check = {
+      name: 'release.platform',
+      ok: false,
+      expected: `a release with ${report.platform} values`,
+      found: why,
+    };
+    const code = comparison.verdict === 'unusable' ? 'CLIENT_BAD_POLICY' : 'CLIENT_PLATFORM_NOT_ACCEPTED';
+    const message = `the release this page was built for cannot accept ${report.platform} evidence: ${why}`;
+    return { checks: [failed], refusal: { code, message, failed } };
+  }
+  const checks = comparison.compared.map(
+    (c): Check => ({ name: `release.${c.key}`, ok: c.ok, expected: c.expected, found: c.found }),
+  );
+  if (comparison.verdict === 'accepted') return { checks };
+  const { failed } = comparison;
+  return {
+    checks,
+    refusal: {
+      code: 'CLIENT_MEASUREMENT_NOT_ACCEPTED',
+      message: `the server's ${report.platform} ${failed.field} is ${failed.found.slice(0, 16)}…, not the release this page was built for`,
+      failed: checks.find((c) => !c.ok) as Check,
+    },
+  };
 }

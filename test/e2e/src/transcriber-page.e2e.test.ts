@@ -142,7 +142,7 @@ describe.skipIf(skip)('the transcriber page in Chromium: it verifies before it u
     expect(marks.every((ok) => ok === 'true')).toBe(true);
     const names = await tab.$$eval('#checks td.name', (cells) => cells.map((c) => c.textContent));
     expect(names).toEqual(
-      expect.arrayContaining(['release.measurement', 'release.logEntry.subject', 'session.measurement']),
+      expect.arrayContaining(['release.simulated', 'release.logEntry.subject', 'session.measurement']),
     );
     // Before a file is picked nothing but attestation reached the server.
     expect(goodLog.seen.every((r) => r === `POST ${ATTEST_PATH}` || r.startsWith('OPTIONS '))).toBe(true);
@@ -176,8 +176,8 @@ describe.skipIf(skip)('the transcriber page in Chromium: it verifies before it u
   it('refuses a server with another measurement, names the failed check, and sends nothing', async () => {
     const tab = await open(roguePage);
     expect(await tab.getAttribute('#verdict', 'data-state')).toBe('refused');
-    expect(await tab.textContent('#verdict')).toContain('check release.measurement failed');
-    expect(await tab.textContent('#failed-check td.name')).toBe('release.measurement');
+    expect(await tab.textContent('#verdict')).toContain('check release.simulated failed');
+    expect(await tab.textContent('#failed-check td.name')).toBe('release.simulated');
     expect(await tab.textContent('#failed-check')).toContain(rogue.measurements.simulated);
     expect(await tab.$eval('#send-form', (f) => (f as HTMLFieldSetElement).disabled)).toBe(true);
     expect(await tab.getAttribute('body', 'data-refused')).toBe('CLIENT_MEASUREMENT_NOT_ACCEPTED');
@@ -185,7 +185,7 @@ describe.skipIf(skip)('the transcriber page in Chromium: it verifies before it u
     const failed = await tab.$$eval('#checks tr[data-ok="false"] td.name', (cells) =>
       cells.map((c) => c.textContent),
     );
-    expect(failed).toEqual(['release.measurement']);
+    expect(failed).toEqual(['release.simulated']);
     // The server's request log: attestation only, no call, so no audio left the browser.
     expect(rogueLog.seen.length).toBeGreaterThan(0);
     expect(rogueLog.seen.filter((r) => r.includes(CALL_PATH))).toEqual([]);

@@ -64,7 +64,12 @@ export interface AciTemplateOptions {
   /** The image repository; the digest is pinned from the build. */
   repository: string;
   imageDigest: string;
-  policy: CcePolicy;
+  /**
+   * The policy `az confcom acipolicygen` produced for this template. Absent: `ccePolicy` is left
+   * empty for acipolicygen to fill in (ACI would run an empty policy as allow-all, whose host_data
+   * no release records, so clients refuse such a deployment).
+   */
+  policy?: CcePolicy;
   /** Default: 8080. */
   port?: number;
   /** Default: 2 CPUs, 4 GiB. */
@@ -102,7 +107,7 @@ export function buildAciTemplate(options: AciTemplateOptions): Record<string, un
         location: "[parameters('location')]",
         properties: {
           sku: 'Confidential',
-          confidentialComputeProperties: { ccePolicy: options.policy.base64 },
+          confidentialComputeProperties: { ccePolicy: options.policy?.base64 ?? '' },
           osType: 'Linux',
           restartPolicy: 'Always',
           ipAddress: { type: 'Public', ports: [{ protocol: 'TCP', port }] },
