@@ -228,6 +228,9 @@ function clientJs(manifest: AppManifest, release: PinnedReleaseInfo): string {
     '  }),',
     '});',
     '',
+    '// The measured app manifest: endpoint limits, `idempotent` and streamed outputs for connect().',
+    `const manifest = ${canonicalJson(manifest)};`,
+    '',
   ];
   if (converts) {
     js.push(
@@ -239,7 +242,7 @@ function clientJs(manifest: AppManifest, release: PinnedReleaseInfo): string {
   }
   js.push(
     'export async function connect(url, options = {}) {',
-    "  const session = await connectSession(url, { policy: { kind: 'pinned', releases: [release] }, ...options });",
+    "  const session = await connectSession(url, { policy: { kind: 'pinned', releases: [release] }, manifest, ...options });",
     '  return Object.freeze({',
     '    session,',
     ...manifest.endpoints.map(method),

@@ -105,7 +105,7 @@ describe('generateClient: package', () => {
 
 describe('generateClient: the JavaScript works', () => {
   it('pins the release and sends each method to its endpoint', async () => {
-    const { client } = await generate('hello');
+    const { client, manifest } = await generate('hello');
     const dir = await mkdtemp(join(tmpdir(), 'blindbox-client-js-'));
     const stub = join(dir, 'node_modules', '@blindbox', 'client');
     await mkdir(stub, { recursive: true });
@@ -132,7 +132,8 @@ export async function connect(url, options) {
     expect(stubMod.seen).toEqual([
       {
         url: 'https://enclave.example',
-        options: { policy: { kind: 'pinned', releases: [mod.release] }, sessionTtlSeconds: 5 },
+        // The measured manifest goes along: the endpoints' limits and `idempotent` apply.
+        options: { policy: { kind: 'pinned', releases: [mod.release] }, manifest, sessionTtlSeconds: 5 },
       },
     ]);
   });

@@ -11,8 +11,11 @@ export const release = Object.freeze({
   }),
 });
 
+// The measured app manifest: endpoint limits, `idempotent` and streamed outputs for connect().
+const manifest = {"app":{"name":"hello","version":"0.1.0"},"enclave":{"className":"Hello","module":"src/hello.ts"},"endpoints":[{"input":{"additionalProperties":false,"properties":{"data":{"x-blindbox-type":"bytes"}},"required":["data"],"type":"object"},"name":"digest","output":{"additionalProperties":false,"properties":{"sha256":{"type":"string"},"size":{"type":"number"}},"required":["sha256","size"],"type":"object"},"source":"src/hello.ts:15:9"},{"input":{"additionalProperties":false,"properties":{"language":{"enum":["en","fr"],"type":"string"},"name":{"type":"string"}},"required":["name"],"type":"object"},"name":"greet","output":{"additionalProperties":false,"properties":{"message":{"type":"string"}},"required":["message"],"type":"object"},"source":"src/hello.ts:7:9"}],"manifestVersion":1};
+
 export async function connect(url, options = {}) {
-  const session = await connectSession(url, { policy: { kind: 'pinned', releases: [release] }, ...options });
+  const session = await connectSession(url, { policy: { kind: 'pinned', releases: [release] }, manifest, ...options });
   return Object.freeze({
     session,
     digest: (input) => session.call('digest', input),
