@@ -1,4 +1,4 @@
-import { DEFAULT_CHUNK_LENGTH, MAX_CHUNK_LENGTH } from '../constants.js';
+import { DEFAULT_CHUNK_LENGTH, FRAME_HEADER_LENGTH, MAX_CHUNK_LENGTH } from '../constants.js';
 import { type ChunkKey, chunkAad, chunkNonce, MAX_CHUNKS } from './chunk-key.js';
 
 /** Options of {@link sealChunks}. */
@@ -7,41 +7,48 @@ export interface SealChunksOptions {
   chunkLength?: number;
 }
 
-/** The source of a message plaintext: whole, or pieces of any sizes (a stream). */
+/**
+ * The source of a message plaintext: whole, or pieces of any sizes (a stream). A whole buffer is
+ * sealed from views of it (do not change it while it is being sealed); pieces are copied as they
+ * arrive.
+ */
 export type ByteSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/** Pieces of a source, re-cut into chunks of exactly `size` bytes (the last one shorter, maybe empty). */
+/**
+ * Pieces of a source, re-cut into chunks of exactly `size` bytes (the last one shorter, maybe
+ * empty). A chunk of a stream is valid until the second chunk after it is asked for: pieces are
+ * copied into two buffers used in turn, because the sealer holds one chunk of lookahead (it must
+ * know whether a chunk is the final one before sealing it) and is done with it by then. Two
+ * buffers, not a new one per chunk: each 256 KiB allocation per chunk cost allocation and GC time
+ * (issue 8).
+ */
 async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
   if (source instanceof Uint8Array) {
     for (let i = 0; i < source.length; i += size) yield source.subarray(i, i + size);
     return;
   }
-  let pending = new Uint8Array(size);
+  const buffers: [Uint8Array, Uint8Array | undefined] = [new Uint8Array(size), undefined];
+  let turn = 0;
+  let pending = buffers[0];
   let filled = 0;
   for await (const piece of source as AsyncIterable<Uint8Array>) {
     if (!(piece instanceof Uint8Array)) throw new TypeError('a byte stream must yield Uint8Array pieces');
     let offset = 0;
     while (offset < piece.length) {
       const n = Math.min(size - filled, piece.length - offset);
-      pending.set(piece.subarray(offset, offset + n), filled);
+      pending.set(n === piece.length ? piece : piece.subarray(offset, offset + n), filled);
       filled += n;
       offset += n;
       if (filled === size) {
         yield pending;
-        pending = new Uint8Array(size);
+        turn ^= 1;
+        buffers[turn] ??= new Uint8Array(size);
+        pending = buffers[turn] as Uint8Array;
         filled = 0;
       }
     }
   }
   if (filled > 0) yield pending.subarray(0, filled);
-}
-
-function frame(sealed: Uint8Array, final: boolean): Uint8Array {
-  const out = new Uint8Array(4 + sealed.length);
-  // bit 31 = final; the length fits in 31 bits (≤ 2^20 + 16).
-  new DataView(out.buffer).setUint32(0, (final ? 0x8000_0000 : 0) + sealed.length);
-  out.set(sealed, 4);
-  return out;
 }
 
 /**
@@ -63,13 +70,20 @@ export async function* sealChunks(
   let previous: Uint8Array | undefined;
   const seal = async (chunk: Uint8Array, final: boolean): Promise<Uint8Array> => {
     if (index > MAX_CHUNKS) throw new RangeError('a message holds at most 2^32 - 1 chunks');
-    const sealed = await key.aead.seal(
+    // Sealed behind room for the frame header: the ciphertext is not copied again into a frame.
+    const framed = await key.aead.sealFramed(
       chunkNonce(key.nonceBase, key.seq, index),
       chunk,
       chunkAad(key.aadPrefix, index, final),
+      FRAME_HEADER_LENGTH,
     );
     index++;
-    return frame(sealed, final);
+    // bit 31 = final; the length fits in 31 bits (≤ 2^20 + 16).
+    new DataView(framed.buffer, framed.byteOffset, FRAME_HEADER_LENGTH).setUint32(
+      0,
+      (final ? 0x8000_0000 : 0) + framed.length - FRAME_HEADER_LENGTH,
+    );
+    return framed;
   };
   for await (const chunk of rechunk(plaintext, size)) {
     if (previous !== undefined) yield await seal(previous, false);
