@@ -17,6 +17,14 @@ export interface BodyChunksOptions {
 }
 
 /**
+ * Bytes read ahead of the consumer before the body is paused: two socket reads. Pausing after every
+ * read (as this did) stopped the socket while each piece was opened, and a 50 MiB upload waited an
+ * event-loop turn per 64 KiB for it to read again (issue 8); the stream budget
+ * (serve-call.ts, STREAM_HOLD_BYTES) counts these bytes as its socket buffers.
+ */
+const READ_AHEAD_BYTES = 128 * 1024;
+
+/**
  * The request body as it arrives, one socket chunk at a time, for bodies that are processed as a
  * stream (session messages: each sealed chunk is opened and handed on, so the server holds one
  * chunk, not the body). Enforces the size limit and the idle timeout, and turns a client that went
@@ -29,6 +37,7 @@ export async function* bodyChunks(
   // Events, not the stream's own async iterator: that one owns the stream (ending it early destroys
   // the socket), while a refusal must still be able to drain the rest of the body (answer.ts).
   const queue: Buffer[] = [];
+  let queued = 0;
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -63,7 +72,8 @@ export async function* bodyChunks(
       failure ??= new BodyStalledError('request body slower than the minimum rate');
     }
     queue.push(chunk);
-    req.pause();
+    queued += chunk.length;
+    if (queued >= READ_AHEAD_BYTES) req.pause();
     notify();
   };
   const onEnd = () => {
@@ -88,6 +98,9 @@ export async function* bodyChunks(
       if (failure instanceof BodyStalledError) throw failure;
       const chunk = queue.shift();
       if (chunk !== undefined) {
+        queued -= chunk.length;
+        // Read on while the consumer works on this piece (bounded by READ_AHEAD_BYTES).
+        if (queued < READ_AHEAD_BYTES && req.isPaused() && !ended) req.resume();
         size += chunk.length;
         if (size > options.limit) throw new BodyTooLargeError(`body over ${options.limit} bytes`);
         yield chunk;
@@ -95,7 +108,7 @@ export async function* bodyChunks(
       }
       if (failure) throw failure;
       if (ended) return;
-      // While the consumer works on a chunk the body is paused: that is not the client stalling.
+      // The time the consumer spent on earlier pieces is not the client stalling.
       idle.touch();
       waitingSince = performance.now();
       await new Promise<void>((resolve) => {
