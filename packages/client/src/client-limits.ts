@@ -45,7 +45,7 @@ export interface ClientRetry {
    * Behind a load balancer: most resends of one call's identical sealed bytes after unknown-key
    * answers that name another replica's key, until they reach the replica holding the key they are
    * sealed to. Safe for every call (that replica opens them once, docs/protocol.md §11.7); not
-   * counted in `attempts`. 0 turns it off. Default: 8.
+   * counted in `attempts`. 0 turns it off. Default: 16.
    */
   keyHolderResends?: number;
 }
@@ -70,5 +70,5 @@ export const DEFAULT_RETRY: Required<ClientRetry> = {
   attempts: 3,
   baseDelayMs: 100,
   maxDelayMs: 5_000,
-  keyHolderResends: 8,
+  keyHolderResends: 16,
 };

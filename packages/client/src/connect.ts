@@ -252,13 +252,19 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
     if (keys.get(a.id) === undefined) keys.put(a, current.id);
   }
 
+  /** Sealed answers counted in order, and the count at each key's latest: has a holder answered since? */
+  let answers = 0;
+  const answeredAt = new Map<string, number>();
+
   /** After unknown-key: the same bytes again, until they reach the replica holding their key. */
   function toKeyHolder(
     outcome: AttemptOutcome,
     attested: Attested,
   ): Promise<AttemptOutcome> | AttemptOutcome {
     if (outcome.kind !== 'unknown-key') return outcome;
+    const since = answers;
     return resendToKeyHolder(outcome, {
+      holderAnswered: () => (answeredAt.get(attested.id) ?? -1) > since,
       sealedTo: attested.id,
       isVerified: (id) => keys.get(id) !== undefined,
       attestOne: attestAnother,
@@ -391,6 +397,10 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
       };
       const outcome = await attempt(attested, plan, info);
       if (outcome.kind === 'response') {
+        answeredAt.delete(attested.id);
+        answeredAt.set(attested.id, ++answers);
+        // As many as the verified-key map holds: older keys are gone from it anyway.
+        if (answeredAt.size > 64) answeredAt.delete(answeredAt.keys().next().value as string);
         adopt(outcome, attested, false);
         // Its holder answered: with a sticky load balancer, calls keep going to that replica.
         if (keys.get(attested.id) === attested) current = attested;

@@ -62,6 +62,18 @@ describe('resendToKeyHolder', () => {
     expect(attested).toEqual(['n']);
   });
 
+  it('keeps resending past a repeated hint while the holder answers other calls (concurrent calls)', async () => {
+    const { first, sent } = scripted(['c', 'b', 'ok'], 'b');
+    const { search: s } = search(new Set(['k', 'b', 'c']), []);
+    expect(await resendToKeyHolder(first, { ...s, holderAnswered: () => true })).toBe(ok);
+    expect(sent).toEqual([0, 1, 2]);
+    // The same answers without that evidence: the repeated b ends the search.
+    const again = scripted(['c', 'b', 'ok'], 'b');
+    const last = await resendToKeyHolder(again.first, { ...s, holderAnswered: () => false });
+    expect(last).toMatchObject({ kind: 'unknown-key', keyIdHint: 'b' });
+    expect(again.sent).toEqual([0, 1]);
+  });
+
   it('does not resend without a hint, on a hint naming the sealed-to key, or without the bytes', async () => {
     for (const hint of [undefined, 'k']) {
       const { first, sent } = scripted(['ok'], hint);

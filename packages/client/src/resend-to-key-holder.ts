@@ -12,6 +12,11 @@ export interface KeyHolderSearch {
   maxResends: number;
   /** Most attestations in one call. */
   maxAttests: number;
+  /**
+   * Whether the sealed-to key's holder gave a sealed answer (to any call) since this search began:
+   * then it exists, and a repeated hint only means the calls met the replicas out of turn.
+   */
+  holderAnswered?: () => boolean;
 }
 
 /**
@@ -24,8 +29,10 @@ export interface KeyHolderSearch {
  * Each hint's key is verified by full attestation first (bounded), so that later calls may be sealed
  * to it; the hint itself is unauthenticated and decides nothing else. The search stops on no hint,
  * a hint naming the sealed-to key (that server says it holds the key it refused), a hint seen
- * before in this call (under round-robin the holder answers before any replica answers twice; a
- * restarted single server costs one resend), or after `maxResends`. The last outcome is returned.
+ * before in this call unless the holder answered meanwhile (under round-robin the holder answers
+ * before any replica answers twice, and a restarted single server costs one resend; concurrent
+ * calls meet the replicas out of turn, and a holder that keeps answering other calls is still
+ * there), or after `maxResends`. The last outcome is returned.
  */
 export async function resendToKeyHolder(
   first: AttemptOutcome,
@@ -38,7 +45,8 @@ export async function resendToKeyHolder(
   while (outcome.kind === 'unknown-key') {
     const { keyIdHint: hint, resend } = outcome;
     if (resend === undefined || hint === undefined || hint === search.sealedTo) break;
-    if (hints.has(hint) || resends >= search.maxResends) break;
+    if (resends >= search.maxResends) break;
+    if (hints.has(hint) && search.holderAnswered?.() !== true) break;
     hints.add(hint);
     while (!search.isVerified(hint) && attests < search.maxAttests) {
       attests++;

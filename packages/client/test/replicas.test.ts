@@ -154,6 +154,31 @@ describe('three replicas behind a round-robin load balancer', () => {
   }
 });
 
+describe('concurrent calls through round-robin', () => {
+  it('run at most once each; most succeed while the holder keeps answering (affinity recommended)', async () => {
+    const replicas = [await startReplica(), await startReplica(), await startReplica()];
+    closers.push(async () => {
+      for (const r of replicas) await r.server.close(100);
+    });
+    const lb = await balancer(roundRobin(replicas), emptyTraffic());
+    closers.push(lb.close);
+    const session = await connect(lb.url, base);
+    const count = 30;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) => session.call('add', { a: i, b: 1 })),
+    );
+    const ok = outcomes.filter((o) => o.status === 'fulfilled');
+    for (const [i, o] of outcomes.entries()) {
+      if (o.status === 'fulfilled') expect(o.value).toEqual({ sum: i + 1 });
+      else expect(o.reason).toMatchObject({ code: 'CLIENT_OUTCOME_UNKNOWN', mayHaveRun: true });
+    }
+    // Never twice: the handler ran for every success and at most once for each unknown outcome.
+    expect(runs(replicas)).toBeGreaterThanOrEqual(ok.length);
+    expect(runs(replicas)).toBeLessThanOrEqual(count);
+    console.log(`${count} concurrent calls over 3 round-robin replicas: ${ok.length} succeeded`);
+  });
+});
+
 describe('a forged hint', () => {
   for (const sessions of [true, false]) {
     it(`cannot make a call run twice: the resend is answered replayed (sessions: ${sessions})`, async () => {
