@@ -30,10 +30,7 @@ export interface AeadKey {
    * allocation and GC).
    */
   sealFramed(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, reserve: number): Promise<Uint8Array>;
-  /**
-   * The plaintext, in memory of its own (never a view of `ciphertext`, whose buffer the caller may
-   * reuse); throws (any Error) when the tag does not verify.
-   */
+  /** The plaintext; throws (any Error) when the tag does not verify. */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -49,9 +46,8 @@ export interface AeadBackend {
 }
 
 /**
- * Seal and open with one key: ciphertext ‖ 16-byte tag. `open` returns memory of its own (not a
- * view of `ciphertext`). `sealFramed`, when present, is {@link AeadKey.sealFramed}; without it the
- * sealed bytes are copied behind the reserved ones.
+ * Seal and open with one key: ciphertext ‖ 16-byte tag. `sealFramed`, when present, is
+ * {@link AeadKey.sealFramed}; without it the sealed bytes are copied behind the reserved ones.
  */
 export interface AeadOperations {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array | Promise<Uint8Array>;

@@ -7,8 +7,6 @@ export class ByteReader {
   #pieces: Uint8Array[] = [];
   #buffered = 0;
   #done = false;
-  /** The buffer {@link readTransient} reuses. */
-  #scratch: Uint8Array | undefined;
 
   constructor(source: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {
     if (source instanceof Uint8Array) {
@@ -32,19 +30,6 @@ export class ByteReader {
 
   /** Exactly `n` bytes, or `undefined` when the source ends first (after `got` bytes). */
   async read(n: number): Promise<Uint8Array | undefined> {
-    return this.#read(n, false);
-  }
-
-  /**
-   * As {@link read}, but the bytes are valid only until the next read: when they span pieces they
-   * are put together in a buffer this reader reuses (a sealed chunk, opened into memory of its own
-   * before the next one is read). A new buffer per chunk cost allocation and GC time (issue 8).
-   */
-  async readTransient(n: number): Promise<Uint8Array | undefined> {
-    return this.#read(n, true);
-  }
-
-  async #read(n: number, transient: boolean): Promise<Uint8Array | undefined> {
     while (this.#buffered < n && !this.#done) await this.#pull();
     if (this.#buffered < n) return undefined;
     const first = this.#pieces[0] as Uint8Array;
@@ -53,13 +38,7 @@ export class ByteReader {
       this.#consume(n);
       return out;
     }
-    let out: Uint8Array;
-    if (transient) {
-      if (this.#scratch === undefined || this.#scratch.length < n) this.#scratch = new Uint8Array(n);
-      out = this.#scratch.subarray(0, n);
-    } else {
-      out = new Uint8Array(n);
-    }
+    const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const piece = this.#pieces[0] as Uint8Array;
@@ -90,7 +69,6 @@ export class ByteReader {
     this.#done = true;
     this.#pieces = [];
     this.#buffered = 0;
-    this.#scratch = undefined;
     await this.#iterator.return?.();
   }
 

@@ -6,9 +6,9 @@ import { openChunks } from './open-chunks.js';
 import { sealChunks } from './seal-chunks.js';
 import { sealWholeMessage } from './whole-message.js';
 
-// The chunk path reuses buffers (two for re-cutting a stream's pieces, one for a frame that spans
-// the body's pieces) and seals behind a reserved frame header: these properties check that the
-// bytes stay exactly those of the one-buffer sealer, on node:crypto and on the portable AEADs.
+// The sealer reuses buffers (two for re-cutting a stream's pieces) and seals behind a reserved
+// frame header: these properties check that the bytes stay exactly those of the one-buffer sealer,
+// on node:crypto and on the portable AEADs, and open again from a body cut anywhere.
 
 afterEach(() => setAeadBackend(undefined));
 
@@ -63,7 +63,7 @@ describe('the chunk path with reused buffers (docs/protocol.md §11.4)', () => {
           // Every frame kept until the end: none may share memory with a later one.
           const body = join(frames);
           expect(body).toEqual(await sealWholeMessage(k, plaintext, undefined, chunkLength));
-          // Every plaintext chunk kept until the end: none may be a view of the reader's buffer.
+          // Every plaintext chunk kept until the end: none may share memory with a later one.
           const opened = await collect(
             openChunks(k, cutInto(body, bodyCuts), { failCode: 'PROTOCOL_RESPONSE_TAMPERED' }),
           );

@@ -48,8 +48,7 @@ export async function* openChunks(
       const final = value >= 0x8000_0000;
       const length = value & 0x7fff_ffff;
       if (length < TAG_LENGTH || length > maxChunk + TAG_LENGTH) fail(`frame length ${length} out of range`);
-      // Transient: opened (into memory of its own, AeadKey.open) before the next frame is read.
-      const sealed = await reader.readTransient(length);
+      const sealed = await reader.read(length);
       if (sealed === undefined)
         throw new ProtocolError('PROTOCOL_TRUNCATED', 'the body ended inside a chunk');
       let plain: Uint8Array;
