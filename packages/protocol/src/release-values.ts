@@ -21,7 +21,7 @@ export interface ReleaseValueSpec {
 
 const hex = (bytes: number) => new RegExp(`^[0-9a-f]{${bytes * 2}}$`);
 
-/** The TDX TCB statuses a release may accept (Intel's TCB info v3 names). */
+/** The TDX TCB statuses a release (or `blindbox evidence verify --accept-tcb-status`) may accept: Intel's TCB info v3 names, Revoked never. */
 export const TDX_TCB_STATUSES = [
   'UpToDate',
   'SWHardeningNeeded',

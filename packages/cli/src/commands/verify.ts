@@ -85,32 +85,31 @@ export default class Verify extends BaseCommand {
         simulatorRoots,
       });
       const values = evidenceReleaseValues(attested.report);
-      const compared: ComparedValue[] | null =
-        statement === undefined ? null : comparedValues(attested.report, statement);
-      const printCompared = () => {
-        for (const c of compared ?? []) {
+      const printCompared = (compared: readonly ComparedValue[]) => {
+        for (const c of compared) {
           this.log(
             `  ${c.ok ? '✔' : '✘'} release ${c.key} (${c.field}): ${c.found}${c.ok ? '' : `, release requires ${c.expected}`}`,
           );
         }
       };
-      let accepted: { app: string; version: string } | null = null;
+      let accepted: { app: string; version: string; compared: ComparedValue[] } | null = null;
       try {
         accepted = statement === undefined ? null : acceptMeasurementFromRelease(attested.report, statement);
       } catch (err) {
-        if (!this.jsonEnabled()) printCompared();
-        if (err instanceof ClientError && compared !== null) {
-          throw new VerdictError(`rejected: ${err.message}`, err.code, {
-            ok: false,
-            url: args.url.origin,
-            platform: attested.report.platform,
-            values,
-            compared,
-            error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
-          });
-        }
-        throw err;
+        if (!(err instanceof ClientError) || statement === undefined) throw err;
+        // Refused: list every comparison, not only the first that failed.
+        const compared = comparedValues(attested.report, statement);
+        if (!this.jsonEnabled()) printCompared(compared);
+        throw new VerdictError(`rejected: ${err.message}`, err.code, {
+          ok: false,
+          url: args.url.origin,
+          platform: attested.report.platform,
+          values,
+          compared,
+          error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+        });
       }
+      const compared = accepted === null ? null : accepted.compared;
       const out = {
         ok: true,
         url: args.url.origin,
@@ -126,7 +125,7 @@ export default class Verify extends BaseCommand {
         claims: attested.report.claims,
         verifiedAt: attested.report.verifiedAt,
       };
-      this.printReport(out, printCompared);
+      this.printReport(out, () => printCompared(compared ?? []));
       return out;
     } catch (err) {
       if (err instanceof AttestationError || err instanceof ClientError || err instanceof ProtocolError) {

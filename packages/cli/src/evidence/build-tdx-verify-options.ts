@@ -1,16 +1,11 @@
 import type { EvidencePolicy, TcbStatus, TdxPolicy } from '@blindbox/attestation';
+import { TDX_TCB_STATUSES } from '@blindbox/protocol';
 import { UsageError } from '../base-command.js';
 import type { VerifyOptions } from './build-verify-options.js';
 import type { TdxEvidenceVerifyRequest } from './evidence-verify-request.js';
 
-const TCB_STATUSES: readonly TcbStatus[] = [
-  'UpToDate',
-  'SWHardeningNeeded',
-  'ConfigurationNeeded',
-  'ConfigurationAndSWHardeningNeeded',
-  'OutOfDate',
-  'OutOfDateConfigurationNeeded',
-];
+/** The statuses a verifier may accept (Revoked never): the same list a release's `tdx.tcbStatus` takes. */
+const TCB_STATUSES: readonly TcbStatus[] = TDX_TCB_STATUSES;
 
 /** The collateral request fields and the flags they come from, for the --no-collateral conflict. */
 const COLLATERAL_FLAGS = [
