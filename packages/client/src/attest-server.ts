@@ -46,7 +46,7 @@ export interface AttestOptions {
    * chain to NVIDIA's root, nonce) and listed in `devices`.
    */
   gpus?: GpuPolicy;
-  /** Default: the global fetch. */
+  /** The HTTP client. Default: node:http(s) with a keep-alive agent in Node, the global fetch elsewhere; a fetch given here is used instead (a proxy, a custom dispatcher). */
   fetch?: typeof fetch;
   /** Default: () => new Date(). */
   now?: () => Date;
@@ -77,7 +77,7 @@ export interface AttestedServer {
  * (nonce, HPKE key). Whether the measurement is acceptable is the caller's policy (see `connect`).
  */
 export async function attestServer(url: string, options: AttestOptions = {}): Promise<AttestedServer> {
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const doFetch = options.fetch;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const nonce = newNonce();
   const exchange = await startExchange(

@@ -50,7 +50,8 @@ export interface UnknownKeyOutcome {
 
 /** Everything an attempt needs. */
 export interface AttemptContext {
-  fetch: typeof fetch;
+  /** The caller's fetch, or undefined for the default transport (node:http in Node, else fetch). */
+  fetch: typeof fetch | undefined;
   origin: URL;
   headers: Record<string, string> | undefined;
   timeouts: Required<ClientTimeouts>;

@@ -172,7 +172,7 @@ async function outputOf(
  */
 export async function connect(url: string, options: ConnectOptions): Promise<Session> {
   const origin = new URL(url);
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const doFetch = options.fetch;
   const now = options.now ?? (() => new Date());
   const ttl = (options.sessionTtlSeconds ?? 3600) * 1000;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -201,7 +201,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Ses
   let clockOffset = 0;
 
   async function attest(): Promise<Attested> {
-    const attested = await attestServer(origin.origin, { ...options, fetch: doFetch, now });
+    const attested = await attestServer(origin.origin, { ...options, now });
     const release = await acceptMeasurement(
       attested.report,
       options.policy,
