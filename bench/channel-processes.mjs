@@ -48,11 +48,17 @@ async function bundle() {
  * Starts one server process. `mode`: 'blindbox' (the enclave runtime, simulated TEE) or 'plain'.
  * Returns its url, `rss()` (peak RSS since the last call, bytes) and `stop()`.
  */
-export async function startServerProcess({ mode = 'blindbox', port = 0, limits = {}, simRootDir } = {}) {
+export async function startServerProcess({
+  mode = 'blindbox',
+  port = 0,
+  limits = {},
+  simRootDir,
+  execArgv = [],
+} = {}) {
   const entry = await bundle();
   const child = fork(entry, [JSON.stringify({ mode, port, limits, simRootDir })], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [],
+    execArgv,
   });
   const ready = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before listening`)));
