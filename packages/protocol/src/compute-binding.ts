@@ -1,6 +1,6 @@
 import { concatBytes, utf8Encode } from '@blindbox/bytes';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { BINDING_LABEL, NONCE_LENGTH, PUBLIC_KEY_LENGTH } from './constants.js';
+import { sha512 } from './hpke/sha2.js';
 
 const PREFIX = concatBytes(utf8Encode(BINDING_LABEL), new Uint8Array([0]));
 

@@ -1,8 +1,7 @@
 import { concatBytes, utf8Encode } from '@blindbox/bytes';
-import { expand, extract } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { RESPONSE_EXPORT_LABEL } from './constants.js';
 import type { HpkeContext } from './hpke/hpke-base.js';
+import { hkdfExpand, hkdfExtract } from './hpke/sha2.js';
 import type { Suite } from './hpke-suite.js';
 
 const EXPORT_LABEL = utf8Encode(RESPONSE_EXPORT_LABEL);
@@ -24,9 +23,9 @@ export function deriveResponseKey(
   responseNonce: Uint8Array,
 ): { key: Uint8Array; nonce: Uint8Array } {
   const secret = context.export(EXPORT_LABEL, suite.responseNonceSize);
-  const prk = extract(sha256, secret, concatBytes(enc, responseNonce));
+  const prk = hkdfExtract(concatBytes(enc, responseNonce), secret);
   return {
-    key: expand(sha256, prk, KEY_LABEL, suite.keySize),
-    nonce: expand(sha256, prk, NONCE_LABEL, suite.nonceSize),
+    key: hkdfExpand(prk, KEY_LABEL, suite.keySize),
+    nonce: hkdfExpand(prk, NONCE_LABEL, suite.nonceSize),
   };
 }

@@ -1,7 +1,7 @@
 import { base64urlEncode, hexEncode } from '@blindbox/bytes';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { KEY_ID_LENGTH, PUBLIC_KEY_LENGTH } from './constants.js';
 import { deriveX25519KeyPair } from './hpke/hpke-base.js';
+import { sha256 } from './hpke/sha2.js';
 import { generateX25519, type X25519KeyPair } from './hpke/x25519.js';
 
 /**

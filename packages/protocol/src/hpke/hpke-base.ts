@@ -1,8 +1,7 @@
 import { concatBytes, utf8Encode } from '@blindbox/bytes';
-import { expand, extract } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { AEAD_IDS, KDF_ID, KEM_ID } from '../constants.js';
 import { AEAD_SIZES, type AeadKey, type AeadName, createAeadKey } from './aead-key.js';
+import { hkdfExpand, hkdfExtract } from './sha2.js';
 import {
   generateX25519,
   type X25519KeyPair,
@@ -13,7 +12,7 @@ import {
 
 /*
  * HPKE base mode (RFC 9180 §5.1.1) for exactly one suite family: DHKEM(X25519, HKDF-SHA256),
- * HKDF-SHA256, AES-128-GCM or ChaCha20-Poly1305. The KDF runs synchronously (@noble/hashes): only
+ * HKDF-SHA256, AES-128-GCM or ChaCha20-Poly1305. The KDF runs synchronously (./sha2.ts): only
  * X25519 goes through WebCrypto, so a sender costs four asynchronous calls (generate, export,
  * import peer (cached), deriveBits) and a recipient two, instead of the dozens a generic HPKE
  * library makes. Checked against RFC 9180 Appendix A.1/A.2 and against @hpke/core in the tests.
@@ -25,7 +24,7 @@ const KEM_SUITE = concatBytes(utf8Encode('KEM'), u16(KEM_ID));
 const EMPTY = new Uint8Array(0);
 
 function labeledExtract(suite: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
-  return extract(sha256, concatBytes(HPKE_V1, suite, utf8Encode(label), ikm), salt);
+  return hkdfExtract(salt, concatBytes(HPKE_V1, suite, utf8Encode(label), ikm));
 }
 
 function labeledExpand(
@@ -35,7 +34,7 @@ function labeledExpand(
   info: Uint8Array,
   length: number,
 ): Uint8Array {
-  return expand(sha256, prk, concatBytes(u16(length), HPKE_V1, suite, utf8Encode(label), info), length);
+  return hkdfExpand(prk, concatBytes(u16(length), HPKE_V1, suite, utf8Encode(label), info), length);
 }
 
 /** RFC 9180 §7.1.3 DeriveKeyPair for X25519. */
@@ -59,10 +58,22 @@ export interface HpkeContext {
   export(exporterContext: Uint8Array, length: number): Uint8Array;
 }
 
+/** Per AEAD: the suite id and psk_id_hash, the same for every base-mode context (no PSK). */
+const suiteConstants = new Map<AeadName, { suite: Uint8Array; pskIdHash: Uint8Array }>();
+
+function constantsOf(aeadName: AeadName): { suite: Uint8Array; pskIdHash: Uint8Array } {
+  let c = suiteConstants.get(aeadName);
+  if (c === undefined) {
+    const suite = concatBytes(utf8Encode('HPKE'), u16(KEM_ID), u16(KDF_ID), u16(AEAD_IDS[aeadName]));
+    c = { suite, pskIdHash: labeledExtract(suite, EMPTY, 'psk_id_hash', EMPTY) };
+    suiteConstants.set(aeadName, c);
+  }
+  return c;
+}
+
 function keySchedule(aeadName: AeadName, sharedSecret: Uint8Array, info: Uint8Array): HpkeContext {
-  const suite = concatBytes(utf8Encode('HPKE'), u16(KEM_ID), u16(KDF_ID), u16(AEAD_IDS[aeadName]));
+  const { suite, pskIdHash } = constantsOf(aeadName);
   const { keySize, nonceSize } = AEAD_SIZES[aeadName];
-  const pskIdHash = labeledExtract(suite, EMPTY, 'psk_id_hash', EMPTY);
   const infoHash = labeledExtract(suite, EMPTY, 'info_hash', info);
   const context = concatBytes(new Uint8Array([0]), pskIdHash, infoHash); // mode_base = 0x00
   const secret = labeledExtract(suite, sharedSecret, 'secret', EMPTY);

@@ -1,9 +1,8 @@
 import { utf8Encode } from '@blindbox/bytes';
-import { expand } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { SESSION_EXPORT_LABEL, SESSION_ID_LENGTH } from '../constants.js';
 import { AEAD_SIZES, type AeadKey, type AeadName, createAeadKey } from '../hpke/aead-key.js';
 import type { HpkeContext } from '../hpke/hpke-base.js';
+import { hkdfExpand } from '../hpke/sha2.js';
 
 /** Raw session secrets (docs/protocol.md §11.2): for test vectors; real code uses {@link SessionKeys}. */
 export interface SessionSecrets {
@@ -43,11 +42,11 @@ export function deriveSessionSecrets(context: Pick<HpkeContext, 'export'>, aead:
   const secret = context.export(label(SESSION_EXPORT_LABEL), 32);
   const { keySize, nonceSize } = AEAD_SIZES[aead];
   const out: SessionSecrets = {
-    sessionId: expand(sha256, secret, label('id'), SESSION_ID_LENGTH),
-    c2sKey: expand(sha256, secret, label('c2s key'), keySize),
-    c2sNonce: expand(sha256, secret, label('c2s nonce'), nonceSize),
-    s2cKey: expand(sha256, secret, label('s2c key'), keySize),
-    s2cNonce: expand(sha256, secret, label('s2c nonce'), nonceSize),
+    sessionId: hkdfExpand(secret, label('id'), SESSION_ID_LENGTH),
+    c2sKey: hkdfExpand(secret, label('c2s key'), keySize),
+    c2sNonce: hkdfExpand(secret, label('c2s nonce'), nonceSize),
+    s2cKey: hkdfExpand(secret, label('s2c key'), keySize),
+    s2cNonce: hkdfExpand(secret, label('s2c nonce'), nonceSize),
   };
   secret.fill(0);
   return out;
