@@ -20,6 +20,7 @@ interface NodeClientRequest {
   once(event: 'drain' | 'close', listener: () => void): unknown;
   off(event: 'drain' | 'close', listener: () => void): unknown;
   write(chunk: Uint8Array): boolean;
+  readonly writableLength: number;
   end(chunk?: Uint8Array, callback?: () => void): unknown;
   destroy(error?: Error): unknown;
 }
@@ -37,6 +38,12 @@ interface NodeHttp {
  * connection the server is closing.
  */
 const IDLE_SOCKET_MS = 4_000;
+/**
+ * A streamed upload keeps writing until this much waits in the socket's buffer (Node's own mark is
+ * 16 KiB: less than one 256 KiB frame, so each frame waited to be drained before the next was
+ * sealed, and the client's sealing and the server's opening took turns instead of overlapping).
+ */
+const UPLOAD_AHEAD_BYTES = 1024 * 1024;
 /** A request that met a pooled connection the server had closed is sent again, at most this often. */
 const STALE_SOCKET_RETRIES = 2;
 /** Errors of a pooled connection closed by the server before it read the request. */
@@ -190,7 +197,7 @@ function send(
   });
 }
 
-/** Writes a streamed body piece by piece, waiting for the socket to take each; ends the request. */
+/** Writes a streamed body piece by piece, at most {@link UPLOAD_AHEAD_BYTES} ahead of the socket; ends the request. */
 async function pump(req: NodeClientRequest, body: AsyncIterable<Uint8Array>): Promise<void> {
   let closed = false;
   const onClose = (): void => {
@@ -200,7 +207,7 @@ async function pump(req: NodeClientRequest, body: AsyncIterable<Uint8Array>): Pr
   try {
     for await (const piece of body) {
       if (closed) return; // the exchange ended (an early answer, an error): the generator is closed by the return
-      if (!req.write(piece)) {
+      if (!req.write(piece) && req.writableLength > UPLOAD_AHEAD_BYTES) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             req.off('drain', done);
