@@ -21,6 +21,29 @@ export interface SimulatedPolicy {
 
 const CLOCK_SKEW_MS = 60_000;
 
+/** Imported root keys by their SPKI bytes (hex), a few at most: importing cost ~0.2 ms per verify (issue 8). */
+const importedRoots = new Map<string, Promise<CryptoKey>>();
+const MAX_IMPORTED_ROOTS = 16;
+
+function importRoot(spki: Uint8Array): Promise<CryptoKey> {
+  const id = hexEncode(spki);
+  const known = importedRoots.get(id);
+  if (known !== undefined) return known;
+  const imported = crypto.subtle.importKey(
+    'spki',
+    spki as Uint8Array<ArrayBuffer>,
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['verify'],
+  );
+  if (importedRoots.size >= MAX_IMPORTED_ROOTS)
+    importedRoots.delete(importedRoots.keys().next().value as string);
+  importedRoots.set(id, imported);
+  // A root WebCrypto refuses is not remembered (its error still reaches this verify).
+  imported.catch(() => importedRoots.delete(id));
+  return imported;
+}
+
 /** Verifies simulated evidence: layout, trusted signer, signature, freshness, debug, binding. */
 export async function verifySimulatedEvidence(
   evidence: Uint8Array,
@@ -54,13 +77,7 @@ async function verifySimulated(
     },
   );
 
-  const key = await crypto.subtle.importKey(
-    'spki',
-    root as Uint8Array<ArrayBuffer>,
-    { name: 'ECDSA', namedCurve: 'P-256' },
-    false,
-    ['verify'],
-  );
+  const key = await importRoot(root as Uint8Array);
   const signatureOk = await crypto.subtle.verify(
     { name: 'ECDSA', hash: 'SHA-256' },
     key,
