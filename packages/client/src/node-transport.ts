@@ -1,3 +1,4 @@
+import { nodeBuiltin } from '@blindbox/protocol/internal';
 import type { ClientTimeouts } from './client-limits.js';
 import type { Exchange, ExchangeRequest, ResponseHeaders } from './exchange.js';
 import { exchangeFailure } from './exchange-failure.js';
@@ -61,16 +62,11 @@ function transportFor(protocol: string): Transport | undefined {
   transports ??= {};
   const known = transports[protocol];
   if (known !== undefined) return known;
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
-  if (typeof get !== 'function') return undefined;
-  let http: NodeHttp | undefined;
-  try {
-    http = get(protocol === 'http:' ? 'node:http' : 'node:https') as NodeHttp | undefined;
-  } catch {
-    return undefined;
-  }
-  if (http === undefined || typeof http.request !== 'function') return undefined;
+  const http = nodeBuiltin<NodeHttp>(
+    protocol === 'http:' ? 'node:http' : 'node:https',
+    (m) => typeof m.request === 'function',
+  );
+  if (http === undefined) return undefined;
   const made = { http, agent: new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) };
   transports[protocol] = made;
   return made;

@@ -47,6 +47,7 @@ export {
   setupBaseSender,
 } from './hpke/hpke-base.js';
 export { forceX25519Fallback, hasNativeX25519 } from './hpke/x25519.js';
+export { nodeBuiltin } from './node-builtin.js';
 export { decodeResponse } from './seal-request.js';
 export {
   type DirectionKey,

@@ -1,3 +1,4 @@
+import { nodeBuiltin } from '../node-builtin.js';
 import type { AeadBackend, AeadOperations } from './aead-key.js';
 
 /** The few node:crypto members used, typed structurally ("types": [] keeps Node's types out of src). */
@@ -72,17 +73,8 @@ function operations(crypto: NodeCryptoLike, algorithm: string, key: Uint8Array):
  * AES-GCM costs 7-20x more per small message than node:crypto (bench/primitives.mjs).
  */
 export function detectNodeAeadBackend(): AeadBackend | undefined {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
-  if (typeof get !== 'function') return undefined;
-  let crypto: NodeCryptoLike | undefined;
-  try {
-    crypto = get('node:crypto') as NodeCryptoLike | undefined;
-  } catch {
-    return undefined;
-  }
-  if (crypto === undefined || typeof crypto.createCipheriv !== 'function') return undefined;
-  const c = crypto;
+  const c = nodeBuiltin<NodeCryptoLike>('node:crypto', (m) => typeof m.createCipheriv === 'function');
+  if (c === undefined) return undefined;
   return {
     aes128Gcm: (key) => operations(c, 'aes-128-gcm', key),
     chacha20Poly1305: (key) => operations(c, 'chacha20-poly1305', key),

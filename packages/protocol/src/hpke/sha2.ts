@@ -1,5 +1,6 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { nodeBuiltin } from '../node-builtin.js';
 
 /*
  * SHA-256, SHA-512 and HKDF-SHA256 (RFC 5869) for the key schedules and bindings of every call.
@@ -20,15 +21,10 @@ interface NodeCryptoHashes {
 }
 
 function detectNodeHashes(): NodeCryptoHashes | undefined {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
-  if (typeof get !== 'function') return undefined;
-  try {
-    const c = get('node:crypto') as NodeCryptoHashes | undefined;
-    return typeof c?.createHmac === 'function' && typeof c.createHash === 'function' ? c : undefined;
-  } catch {
-    return undefined;
-  }
+  return nodeBuiltin<NodeCryptoHashes>(
+    'node:crypto',
+    (m) => typeof m.createHmac === 'function' && typeof m.createHash === 'function',
+  );
 }
 
 let node: NodeCryptoHashes | undefined = detectNodeHashes();

@@ -1,5 +1,6 @@
 import { base64urlDecode, base64urlEncode } from '@blindbox/bytes';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
+import { nodeBuiltin } from '../node-builtin.js';
 
 /**
  * X25519 (RFC 7748) through WebCrypto where the platform has it (Node ≥ 20, current Chromium,
@@ -32,15 +33,7 @@ interface NodeKeyObject {
  * reached through `process.getBuiltinModule` so that no import statement reaches a browser bundle.
  */
 function detectNodeX25519(): NodeCryptoX25519 | undefined {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
-  if (typeof get !== 'function') return undefined;
-  try {
-    const c = get('node:crypto') as NodeCryptoX25519 | undefined;
-    return typeof c?.diffieHellman === 'function' ? c : undefined;
-  } catch {
-    return undefined;
-  }
+  return nodeBuiltin<NodeCryptoX25519>('node:crypto', (m) => typeof m.diffieHellman === 'function');
 }
 
 let nodeX25519: NodeCryptoX25519 | undefined = detectNodeX25519();
