@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 import { defineConfig, type Plugin } from 'vitest/config';
 
@@ -31,6 +32,8 @@ export const sharedConfig = defineConfig({
   ssr: { resolve: { conditions: ['@blindbox/source'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: [fileURLToPath(new URL('./test-temp-root.ts', import.meta.url))],
+    setupFiles: [fileURLToPath(new URL('./test-temp-file.ts', import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

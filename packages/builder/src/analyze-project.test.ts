@@ -1,13 +1,10 @@
-import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tempProject } from '../test/support/temp-project.js';
+import { copyHello, tempProject } from '../test/support/temp-project.js';
 import { analyzeProject } from './analyze-project.js';
 import { BuildError } from './build-error.js';
-
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 
 async function analyzeError(files: Record<string, string>): Promise<BuildError> {
   const dir = await tempProject(files);
@@ -24,8 +21,7 @@ async function analyzeError(files: Record<string, string>): Promise<BuildError> 
 describe('analyzeProject: the hello template', () => {
   it('finds the enclave and both endpoints, sorted, with relative sources', async () => {
     // A copy outside the repo has no node_modules: '@blindbox/sdk' must resolve to the builder's.
-    const dir = await mkdtemp(join(tmpdir(), 'blindbox-hello-'));
-    await cp(helloTemplate, dir, { recursive: true });
+    const dir = await copyHello();
     const manifest = await analyzeProject(dir);
     expect(manifest).toEqual({
       manifestVersion: 1,
@@ -279,8 +275,7 @@ describe('analyzeProject: folders', () => {
     await expect(analyzeProject(join(tmpdir(), 'blindbox-no-such-folder'))).rejects.toMatchObject({
       code: 'ANALYZE_BAD_PROJECT',
     });
-    const dir = await mkdtemp(join(tmpdir(), 'blindbox-hello-'));
-    await cp(helloTemplate, dir, { recursive: true });
+    const dir = await copyHello();
     const link = `${dir}-link`;
     const { symlink } = await import('node:fs/promises');
     await symlink(dir, link);

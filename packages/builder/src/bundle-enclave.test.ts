@@ -1,25 +1,18 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { tempProject } from '../test/support/temp-project.js';
+import { copyHello, tempProject } from '../test/support/temp-project.js';
 import { analyzeProject } from './analyze-project.js';
 import { BuildError } from './build-error.js';
 import { bundleEnclave } from './bundle-enclave.js';
 
 const run = promisify(execFile);
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const standIn = fileURLToPath(new URL('../test/support/runtime-stand-in.ts', import.meta.url));
-
-async function copyHello(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'blindbox-bundle-'));
-  await cp(helloTemplate, dir, { recursive: true });
-  return dir;
-}
 
 async function bundleHello(dir: string, runtimeModule?: string): Promise<Uint8Array> {
   const manifest = await analyzeProject(dir);
@@ -29,7 +22,7 @@ async function bundleHello(dir: string, runtimeModule?: string): Promise<Uint8Ar
 describe('bundleEnclave', () => {
   it('bundles the app with the sdk and a runtime from the builder, and the result runs', async () => {
     // The stand-in keeps this test about the bundler: it only reports the class it was given.
-    const dir = await copyHello();
+    const dir = await copyHello('blindbox-bundle-');
     const bytes = await bundleHello(dir, standIn);
     const out = join(await mkdtemp(join(tmpdir(), 'blindbox-main-')), 'main.mjs');
     await writeFile(out, bytes);
@@ -42,7 +35,7 @@ describe('bundleEnclave', () => {
   });
 
   it('contains no absolute path of the project or of the builder, nor path comments', async () => {
-    const dir = await copyHello();
+    const dir = await copyHello('blindbox-bundle-');
     const text = Buffer.from(await bundleHello(dir)).toString('utf8');
     expect(text).not.toContain(dir);
     expect(text).not.toContain(repoRoot);
@@ -51,8 +44,8 @@ describe('bundleEnclave', () => {
   });
 
   it("ignores the app's tsconfig (legacy decorators cannot change the bytes)", async () => {
-    const plain = await copyHello();
-    const legacy = await copyHello();
+    const plain = await copyHello('blindbox-bundle-');
+    const legacy = await copyHello('blindbox-bundle-');
     await writeFile(
       join(legacy, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } }),

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,16 +12,10 @@ import { type BuildResult, buildAppWith } from '../src/build-app.js';
 import { canonicalJson } from '../src/canonical-json.js';
 import { buildInChild } from './support/child-build.js';
 import { readImage } from './support/read-image.js';
+import { copyHello, helloTemplate } from './support/temp-project.js';
 
 const run = promisify(execFile);
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-
-async function copyHello(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'blindbox-hello-'));
-  await cp(helloTemplate, dir, { recursive: true });
-  return dir;
-}
 
 /**
  * A copy of the template whose files are created in reverse byte order (so directory listings

@@ -1,11 +1,10 @@
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeSources } from '../src/analyze-project.js';
 import { type BuildResult, buildAppWith } from '../src/build-app.js';
 import { resolveCacheDir } from '../src/resolve-cache-dir.js';
+import { copyHello } from './support/temp-project.js';
 
 // The real analysis, counted: a warm build must not run it, a changed input must.
 vi.mock('../src/analyze-project.js', async (importOriginal) => {
@@ -14,7 +13,6 @@ vi.mock('../src/analyze-project.js', async (importOriginal) => {
 });
 const analyses = () => vi.mocked(analyzeSources).mock.calls.length;
 
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 let project: string;
 let outDir: string;
 let cold: BuildResult;
@@ -29,8 +27,7 @@ async function entriesFor(root: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  project = await mkdtemp(join(tmpdir(), 'blindbox-warm-'));
-  await cp(helloTemplate, project, { recursive: true });
+  project = await copyHello('blindbox-warm-');
   outDir = join(project, '.blindbox', 'build');
   cold = await buildAppWith({ projectDir: project, outDir }, {});
 }, 120_000);

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildAppWith } from '../src/build-app.js';
@@ -16,12 +15,12 @@ import {
   startRegistry,
   type TestRegistry,
 } from './support/start-registry.js';
+import { copyHelloTo } from './support/temp-project.js';
 import { startTokenServer } from './support/token-server.js';
 
 const skopeo = '/usr/bin/skopeo';
 
 const run = promisify(execFile);
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 const skip = !existsSync(registryBinary) && process.env.CI === undefined;
 
 let work: string;
@@ -57,10 +56,7 @@ beforeAll(async () => {
   if (skip) return;
   work = await mkdtemp(join(tmpdir(), 'bb-push-'));
   const project = join(work, 'hello');
-  await cp(helloTemplate, project, {
-    recursive: true,
-    filter: (p) => !p.includes('node_modules') && !p.includes('.blindbox'),
-  });
+  await copyHelloTo(project);
   const out = join(project, '.blindbox', 'build');
   built = await buildAppWith({ projectDir: project, outDir: out, archive: true }, {});
   layout = join(out, 'image');

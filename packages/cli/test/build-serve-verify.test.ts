@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, startCli } from './run-cli.js';
+import { copyHello, runCli, startCli } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'bb-cli-'));
 const project = join(work, 'hello');
@@ -11,10 +11,7 @@ const env = { BLINDBOX_SIM_ROOT: join(work, 'sim-root') };
 let server: Awaited<ReturnType<typeof startCli>>;
 
 beforeAll(async () => {
-  cpSync(join(repoRoot, 'templates', 'hello'), project, {
-    recursive: true,
-    filter: (p) => !p.includes('node_modules') && !p.includes('.blindbox'),
-  });
+  copyHello(project);
 }, 60_000);
 afterAll(async () => {
   await server?.stop();

@@ -1,21 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HEALTH_PATH } from '@blindbox/protocol';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './run-cli.js';
+import { copyHello, repoRoot } from './run-cli.js';
 
 describe('blindbox dev', () => {
   it('builds, serves, and rebuilds and restarts on a source change', async () => {
     const work = mkdtempSync(join(tmpdir(), 'bb-dev-'));
     const project = join(work, 'hello');
-    cpSync(join(repoRoot, 'templates', 'hello'), project, {
-      recursive: true,
-      filter: (p) => !p.includes('node_modules') && !p.includes('.blindbox'),
-    });
+    copyHello(project);
     const child = spawn(
       process.execPath,
       [

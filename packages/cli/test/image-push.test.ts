@@ -11,7 +11,7 @@ import {
   type TestRegistry,
 } from '../../builder/test/support/start-registry.js';
 import { startTokenServer } from '../../builder/test/support/token-server.js';
-import { repoRoot, runCli } from './run-cli.js';
+import { copyHello, repoRoot, runCli } from './run-cli.js';
 
 const skopeo = '/usr/bin/skopeo';
 
@@ -65,10 +65,7 @@ async function pushAsync(args: string[], input = '', env: Record<string, string>
 beforeAll(async () => {
   if (skip) return;
   const project = join(work, 'hello');
-  cpSync(join(repoRoot, 'templates', 'hello'), project, {
-    recursive: true,
-    filter: (p) => !p.includes('node_modules') && !p.includes('.blindbox'),
-  });
+  copyHello(project);
   const built = runCli(['build', project, '--out', out, '--archive', '--json']);
   expect(built.status, built.stderr).toBe(0);
   imageDigest = JSON.parse(built.stdout).imageDigest;

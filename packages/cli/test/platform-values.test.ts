@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { verifyEvidence } from '@blindbox/attestation';
 import { acceptMeasurementFromRelease } from '@blindbox/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from './run-cli.js';
+import { copyHello, repoRoot, runCli } from './run-cli.js';
 
 /*
  * `platforms` in blindbox.config.json → the release's values → the client's checks, with the real
@@ -57,10 +57,7 @@ const snpValues = (hostData: unknown) => ({
 let plain: { imageDigest: string; measurements: Record<string, string> };
 
 beforeAll(() => {
-  cpSync(join(repoRoot, 'templates', 'hello'), project, {
-    recursive: true,
-    filter: (p) => !p.includes('node_modules') && !p.includes('.blindbox'),
-  });
+  copyHello(project);
   mkdirSync(join(project, 'deploy'));
   cpSync(join(vectors, aci.files['securityPolicy']!), join(project, 'deploy', 'cce-policy.b64'));
   plain = build('plain');

@@ -1,11 +1,21 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { dirname, join, resolve } from 'node:path';
+import { cpSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = join(repoRoot, 'packages', 'cli', 'bin', 'run.js');
+const hello = join(repoRoot, 'templates', 'hello');
+
+/** Copies the hello template's own files to `dest`: not its build output (.blindbox) nor node_modules. */
+export function copyHello(dest: string): void {
+  cpSync(hello, dest, {
+    recursive: true,
+    filter: (src) => !['.blindbox', 'node_modules'].includes(relative(hello, src).split(sep)[0] ?? ''),
+  });
+}
 
 /** Runs the built `blindbox` binary (what users run) and returns its exit code and output. */
 export function runCli(args: string[], env: Record<string, string> = {}) {
