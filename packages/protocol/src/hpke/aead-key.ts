@@ -24,14 +24,26 @@ export interface AeadKey {
   /** Ciphertext ‖ 16-byte tag. */
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /**
-   * A new buffer of `reserve` bytes left to the caller (zero), then ciphertext ‖ 16-byte tag: a
-   * chunk frame sealed with its header space in front, so that the ciphertext is copied once, not
-   * again into the frame (issue 8: every extra 256 KiB buffer per chunk cost the sealer time in
-   * allocation and GC).
+   * Ciphertext ‖ 16-byte tag as pieces (joined, they are what {@link seal} gives): each as the
+   * platform produced it, not copied into one buffer. A chunk frame is written as its header and
+   * these pieces (issue 8: copying each 256 KiB chunk into a frame cost the sealer of a 50 MiB body
+   * a copy of it, in fresh memory each time).
    */
-  sealFramed(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, reserve: number): Promise<Uint8Array>;
+  sealPieces(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array[]>;
   /** The plaintext; throws (any Error) when the tag does not verify. */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /**
+   * As {@link open}, for a ciphertext in pieces (a chunk frame as the socket delivered it) and its
+   * tag apart: the plaintext in pieces, none returned before the tag verified. Where the platform
+   * decrypts piece by piece, nothing is joined: joining each 256 KiB frame, then copying its
+   * plaintext out, cost the opener of a 50 MiB body two copies of it (issue 8).
+   */
+  openPieces(
+    nonce: Uint8Array,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+    aad: Uint8Array,
+  ): Promise<Uint8Array[]>;
 }
 
 /**
@@ -46,24 +58,33 @@ export interface AeadBackend {
 }
 
 /**
- * Seal and open with one key: ciphertext ‖ 16-byte tag. `sealFramed`, when present, is
- * {@link AeadKey.sealFramed}; without it the sealed bytes are copied behind the reserved ones.
+ * Seal and open with one key: ciphertext ‖ 16-byte tag. The optional members are
+ * {@link AeadKey.sealPieces} and {@link AeadKey.openPieces}, synchronous; without them the
+ * whole-buffer members are used.
  */
 export interface AeadOperations {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array | Promise<Uint8Array>;
-  sealFramed?(
-    nonce: Uint8Array,
-    plaintext: Uint8Array,
-    aad: Uint8Array,
-    reserve: number,
-  ): Uint8Array | Promise<Uint8Array>;
+  sealPieces?(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array[];
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  openPieces?(
+    nonce: Uint8Array,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array[];
 }
 
-/** `sealed` behind `reserve` free bytes, in a new buffer (a platform that seals into fresh memory only). */
-function behindReserve(sealed: Uint8Array, reserve: number): Uint8Array {
-  const out = new Uint8Array(reserve + sealed.length);
-  out.set(sealed, reserve);
+/** Ciphertext pieces ‖ tag in one new buffer: for an opener that takes a whole ciphertext only. */
+function joinSealed(pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array {
+  let length = tag.length;
+  for (const piece of pieces) length += piece.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  out.set(tag, offset);
   return out;
 }
 
@@ -88,23 +109,37 @@ function withBackend(name: AeadName, key: Uint8Array, portable: AeadKey): AeadKe
   const make = name === 'aes-128-gcm' ? backend?.aes128Gcm : backend?.chacha20Poly1305;
   if (make === undefined) return portable;
   const ops = make(key);
-  const framed = ops.sealFramed?.bind(ops);
+  const sealsPieces = ops.sealPieces?.bind(ops);
+  const opensPieces = ops.openPieces?.bind(ops);
+  const open = async (nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array) =>
+    ciphertext.length <= SYNC_AEAD_MAX_BYTES
+      ? ops.open(nonce, ciphertext, aad)
+      : portable.open(nonce, ciphertext, aad);
   return {
     name,
     seal: async (nonce, plaintext, aad) =>
       plaintext.length <= SYNC_AEAD_MAX_BYTES
         ? ops.seal(nonce, plaintext, aad)
         : portable.seal(nonce, plaintext, aad),
-    sealFramed: async (nonce, plaintext, aad, reserve) => {
-      if (plaintext.length > SYNC_AEAD_MAX_BYTES) return portable.sealFramed(nonce, plaintext, aad, reserve);
-      if (framed !== undefined) return framed(nonce, plaintext, aad, reserve);
-      return behindReserve(await ops.seal(nonce, plaintext, aad), reserve);
+    sealPieces: async (nonce, plaintext, aad) => {
+      if (plaintext.length > SYNC_AEAD_MAX_BYTES) return portable.sealPieces(nonce, plaintext, aad);
+      if (sealsPieces !== undefined) return sealsPieces(nonce, plaintext, aad);
+      return [await ops.seal(nonce, plaintext, aad)];
     },
-    open: async (nonce, ciphertext, aad) =>
-      ciphertext.length <= SYNC_AEAD_MAX_BYTES
-        ? ops.open(nonce, ciphertext, aad)
-        : portable.open(nonce, ciphertext, aad),
+    open,
+    openPieces: async (nonce, pieces, tag, aad) => {
+      if (opensPieces !== undefined && byteLength(pieces) <= SYNC_AEAD_MAX_BYTES) {
+        return opensPieces(nonce, pieces, tag, aad);
+      }
+      return [await open(nonce, joinSealed(pieces, tag), aad)];
+    },
   };
+}
+
+function byteLength(pieces: readonly Uint8Array[]): number {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  return length;
 }
 
 function buffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -126,9 +161,11 @@ function portableAeadKey(name: AeadName, key: Uint8Array): AeadKey {
     return {
       name,
       seal: async (nonce, plaintext, aad) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
-      sealFramed: async (nonce, plaintext, aad, reserve) =>
-        behindReserve(chacha20poly1305(key, nonce, aad).encrypt(plaintext), reserve),
+      sealPieces: async (nonce, plaintext, aad) => [chacha20poly1305(key, nonce, aad).encrypt(plaintext)],
       open: async (nonce, ciphertext, aad) => chacha20poly1305(key, nonce, aad).decrypt(ciphertext),
+      openPieces: async (nonce, pieces, tag, aad) => [
+        chacha20poly1305(key, nonce, aad).decrypt(joinSealed(pieces, tag)),
+      ],
     };
   }
   let imported: Promise<CryptoKey> | undefined;
@@ -140,15 +177,16 @@ function portableAeadKey(name: AeadName, key: Uint8Array): AeadKey {
     const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
     return new Uint8Array(await crypto.subtle.encrypt(params, await native(), buffer(plaintext)));
   };
+  const open = async (nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> => {
+    const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
+    return new Uint8Array(await crypto.subtle.decrypt(params, await native(), buffer(ciphertext)));
+  };
   return {
     name,
     seal,
-    // WebCrypto returns a fresh ArrayBuffer: one copy behind the reserve, as frame() did before.
-    sealFramed: async (nonce, plaintext, aad, reserve) =>
-      behindReserve(await seal(nonce, plaintext, aad), reserve),
-    async open(nonce, ciphertext, aad) {
-      const params = { name: 'AES-GCM', iv: buffer(nonce), additionalData: buffer(aad), tagLength: 128 };
-      return new Uint8Array(await crypto.subtle.decrypt(params, await native(), buffer(ciphertext)));
-    },
+    sealPieces: async (nonce, plaintext, aad) => [await seal(nonce, plaintext, aad)],
+    open,
+    // WebCrypto decrypts a whole ciphertext only.
+    openPieces: async (nonce, pieces, tag, aad) => [await open(nonce, joinSealed(pieces, tag), aad)],
   };
 }

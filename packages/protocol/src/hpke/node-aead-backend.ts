@@ -31,22 +31,31 @@ interface NodeCryptoLike {
 
 function operations(crypto: NodeCryptoLike, algorithm: string, key: Uint8Array): AeadOperations {
   const options = { authTagLength: 16 };
-  // node:crypto returns each update's output in a buffer of its own: the one copy left is of that
-  // output (and the tag) into the result, which has `reserve` bytes in front for a frame header.
-  const sealFramed = (nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, reserve: number) => {
+  // node:crypto returns each update's output in a buffer of its own.
+  const sealPieces = (nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array[] => {
     const c = crypto.createCipheriv(algorithm, key, nonce, options);
     c.setAAD(aad);
+    const pieces: Uint8Array[] = [];
     const body = c.update(plaintext);
+    if (body.length > 0) pieces.push(asOwnArray(body));
     const rest = c.final();
-    const out = new Uint8Array(reserve + body.length + rest.length + 16);
-    out.set(body, reserve);
-    if (rest.length > 0) out.set(rest, reserve + body.length);
-    out.set(c.getAuthTag(), reserve + body.length + rest.length);
-    return out;
+    if (rest.length > 0) pieces.push(asOwnArray(rest));
+    pieces.push(asOwnArray(c.getAuthTag()));
+    return pieces;
   };
   return {
-    seal: (nonce, plaintext, aad) => sealFramed(nonce, plaintext, aad, 0),
-    sealFramed,
+    seal(nonce, plaintext, aad) {
+      const pieces = sealPieces(nonce, plaintext, aad);
+      if (pieces.length === 1) return pieces[0] as Uint8Array;
+      const out = new Uint8Array(plaintext.length + 16);
+      let offset = 0;
+      for (const piece of pieces) {
+        out.set(piece, offset);
+        offset += piece.length;
+      }
+      return out;
+    },
+    sealPieces,
     open(nonce, ciphertext, aad) {
       if (ciphertext.length < 16) throw new RangeError('ciphertext shorter than its tag');
       const d = crypto.createDecipheriv(algorithm, key, nonce, options);
@@ -64,7 +73,33 @@ function operations(crypto: NodeCryptoLike, algorithm: string, key: Uint8Array):
       out.set(rest, body.length);
       return out;
     },
+    openPieces(nonce, pieces, tag, aad) {
+      const d = crypto.createDecipheriv(algorithm, key, nonce, options);
+      d.setAAD(aad);
+      d.setAuthTag(tag);
+      // One output per piece (a socket read, ≤ 64 KiB: memory the allocator reuses, where 256 KiB
+      // outputs were fresh pages each), handed on as it is, not copied.
+      const out: Uint8Array[] = [];
+      for (const piece of pieces) {
+        const plain = d.update(piece);
+        if (plain.length > 0) out.push(asOwnArray(plain));
+      }
+      const rest = d.final(); // throws when the tag does not verify: nothing is returned before
+      if (rest.length > 0) out.push(asOwnArray(rest));
+      return out;
+    },
   };
+}
+
+/**
+ * A plain Uint8Array over node:crypto's output: a view when the output owns its whole ArrayBuffer
+ * (it does, measured on Node 20), a copy otherwise (a pooled Buffer would expose its neighbours
+ * through `.buffer`). Not a Buffer, whose slice() shares memory where a Uint8Array's copies.
+ */
+function asOwnArray(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? new Uint8Array(bytes.buffer, 0, bytes.byteLength)
+    : new Uint8Array(bytes);
 }
 
 /**

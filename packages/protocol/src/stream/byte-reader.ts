@@ -50,6 +50,24 @@ export class ByteReader {
     return out;
   }
 
+  /**
+   * Exactly `n` bytes as views of the pieces that hold them (nothing copied), or `undefined` when
+   * the source ends first. The views are valid as long as the source leaves its pieces unchanged.
+   */
+  async readPieces(n: number): Promise<Uint8Array[] | undefined> {
+    while (this.#buffered < n && !this.#done) await this.#pull();
+    if (this.#buffered < n) return undefined;
+    const out: Uint8Array[] = [];
+    for (let left = n; left > 0; ) {
+      const piece = this.#pieces[0] as Uint8Array;
+      const take = Math.min(piece.length, left);
+      out.push(take === piece.length ? piece : piece.subarray(0, take));
+      this.#consume(take);
+      left -= take;
+    }
+    return out;
+  }
+
   /** Everything not yet read, piece by piece as it arrives. */
   async *rest(): AsyncGenerator<Uint8Array> {
     for (;;) {

@@ -6,8 +6,9 @@ import { openChunks } from './open-chunks.js';
 import { sealChunks } from './seal-chunks.js';
 import { sealWholeMessage } from './whole-message.js';
 
-// The sealer reuses buffers (two for re-cutting a stream's pieces) and seals behind a reserved
-// frame header: these properties check that the bytes stay exactly those of the one-buffer sealer,
+// The sealer reuses buffers (two for re-cutting a stream's pieces) and yields each frame as its
+// header and the AEAD's pieces, and the opener decrypts views of the pieces a body arrives in:
+// these properties check that the bytes stay exactly those of the one-buffer sealer,
 // on node:crypto and on the portable AEADs, and open again from a body cut anywhere.
 
 afterEach(() => setAeadBackend(undefined));
@@ -90,7 +91,27 @@ describe('the chunk path with reused buffers (docs/protocol.md §11.4)', () => {
     expect(body).toEqual(await sealWholeMessage(k, plaintext, undefined, 1000));
   });
 
-  it('seals behind a reserve exactly what seal() gives, on every backend', async () => {
+  it('opens a frame from views of the pieces it came in, its tag cut anywhere, and refuses any changed tag byte', async () => {
+    const failCode = 'PROTOCOL_RESPONSE_TAMPERED' as const;
+    for (const portable of [false, true]) {
+      setAeadBackend(portable ? null : undefined);
+      const k = key('aes-128-gcm');
+      const plaintext = new Uint8Array(100).map((_, i) => i);
+      const body = await sealWholeMessage(k, plaintext, undefined, 100); // one frame: 4 + 100 + 16
+      for (let cut = body.length - 17; cut < body.length; cut++) {
+        // Cuts through the ciphertext's end and the tag: the tag in one, two or three pieces.
+        const cuts = [cut, cut + 5, cut + 11];
+        expect(join(await collect(openChunks(k, cutInto(body, cuts), { failCode })))).toEqual(plaintext);
+        const bad = body.slice();
+        bad[cut] = (bad[cut] as number) ^ 1;
+        await expect(collect(openChunks(k, cutInto(bad, cuts), { failCode }))).rejects.toMatchObject({
+          code: failCode,
+        });
+      }
+    }
+  });
+
+  it('seals in pieces exactly what seal() gives, on every backend', async () => {
     for (const portable of [false, true]) {
       setAeadBackend(portable ? null : undefined);
       for (const aead of ['aes-128-gcm', 'chacha20-poly1305'] as const) {
@@ -98,10 +119,19 @@ describe('the chunk path with reused buffers (docs/protocol.md §11.4)', () => {
         const nonce = new Uint8Array(12).fill(1);
         const aad = new Uint8Array([1, 2, 3]);
         const data = new Uint8Array(5000).map((_, i) => i);
-        const framed = await k.sealFramed(nonce, data, aad, 4);
-        expect(framed.subarray(0, 4)).toEqual(new Uint8Array(4));
-        expect(framed.subarray(4)).toEqual(await k.seal(nonce, data, aad));
-        expect(await k.open(nonce, framed.subarray(4), aad)).toEqual(data);
+        const sealed = join(await k.sealPieces(nonce, data, aad));
+        expect(sealed).toEqual(await k.seal(nonce, data, aad));
+        expect(await k.open(nonce, sealed, aad)).toEqual(data);
+        expect(
+          join(
+            await k.openPieces(
+              nonce,
+              [sealed.subarray(0, 7), sealed.subarray(7, -16)],
+              sealed.subarray(-16),
+              aad,
+            ),
+          ),
+        ).toEqual(data);
       }
     }
   });

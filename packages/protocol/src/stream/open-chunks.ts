@@ -48,23 +48,11 @@ export async function* openChunks(
       const final = value >= 0x8000_0000;
       const length = value & 0x7fff_ffff;
       if (length < TAG_LENGTH || length > maxChunk + TAG_LENGTH) fail(`frame length ${length} out of range`);
-      const sealed = await reader.read(length);
-      if (sealed === undefined)
-        throw new ProtocolError('PROTOCOL_TRUNCATED', 'the body ended inside a chunk');
-      let plain: Uint8Array;
-      try {
-        plain = await key.aead.open(
-          chunkNonce(key.nonceBase, key.seq, index),
-          sealed,
-          chunkAad(key.aadPrefix, index, final),
-        );
-      } catch (cause) {
-        return fail(`chunk ${index} did not open`, cause);
-      }
-      total += plain.length;
+      const plain = await openFrame(key, reader, index, final, length, fail);
+      for (const piece of plain) total += piece.length;
       if (total > maxBytes)
         throw new ProtocolError('PROTOCOL_LIMIT_EXCEEDED', `the message exceeds ${maxBytes} bytes`);
-      yield plain;
+      for (const piece of plain) yield piece;
       if (final) {
         if (await reader.hasMore())
           throw new ProtocolError('PROTOCOL_TRUNCATED', 'bytes after the final chunk');
@@ -75,4 +63,55 @@ export async function* openChunks(
   } finally {
     if (!completed) await reader.cancel().catch(() => undefined);
   }
+}
+
+/** One frame's sealed bytes, read as the pieces that brought them and opened without being joined. */
+async function openFrame(
+  key: ChunkKey,
+  reader: ByteReader,
+  index: number,
+  final: boolean,
+  length: number,
+  fail: (why: string, cause?: unknown) => never,
+): Promise<Uint8Array[]> {
+  const sealed = await reader.readPieces(length);
+  if (sealed === undefined) throw new ProtocolError('PROTOCOL_TRUNCATED', 'the body ended inside a chunk');
+  const { body, tag } = splitTag(sealed);
+  try {
+    const plain = await key.aead.openPieces(
+      chunkNonce(key.nonceBase, key.seq, index),
+      body,
+      tag,
+      chunkAad(key.aadPrefix, index, final),
+    );
+    // At least one piece per chunk, empty for an empty chunk (a reader counts on one per chunk).
+    return plain.length === 0 ? [new Uint8Array(0)] : plain;
+  } catch (cause) {
+    return fail(`chunk ${index} did not open`, cause);
+  }
+}
+
+/**
+ * A sealed chunk's pieces, cut into the ciphertext's pieces and the 16-byte tag (copied only when
+ * it straddles two pieces). `pieces` hold at least {@link TAG_LENGTH} bytes (the frame length was checked).
+ */
+function splitTag(pieces: Uint8Array[]): { body: Uint8Array[]; tag: Uint8Array } {
+  const body = [...pieces];
+  const last = body.pop() as Uint8Array;
+  if (last.length >= TAG_LENGTH) {
+    if (last.length > TAG_LENGTH) body.push(last.subarray(0, last.length - TAG_LENGTH));
+    return { body, tag: last.subarray(last.length - TAG_LENGTH) };
+  }
+  const tag = new Uint8Array(TAG_LENGTH);
+  let need = TAG_LENGTH;
+  let piece: Uint8Array | undefined = last;
+  while (need > 0) {
+    if (piece === undefined) throw new RangeError('a sealed chunk shorter than its tag');
+    const take = Math.min(piece.length, need);
+    tag.set(piece.subarray(piece.length - take), need - take);
+    need -= take;
+    if (take < piece.length) body.push(piece.subarray(0, piece.length - take));
+    else if (need > 0) piece = body.pop();
+  }
+  return { body, tag };
 }

@@ -55,7 +55,9 @@ async function* rechunk(source: ByteSource, size: number): AsyncGenerator<Uint8A
  * Seals a message plaintext as frames (docs/protocol.md §11.4): `u32(final << 31 | len) ‖ sealed`,
  * each chunk under its own nonce (base XOR seq ‖ index) and AAD (prefix ‖ index ‖ final). Holds one
  * chunk of lookahead, so memory stays bounded whatever the source's length; the last frame is
- * marked final (an empty final chunk only when the source is empty).
+ * marked final (an empty final chunk only when the source is empty). Each frame is yielded as
+ * pieces: its 4-byte header, then the sealed bytes as the AEAD produced them (a byte stream: what
+ * counts is their concatenation).
  */
 export async function* sealChunks(
   key: ChunkKey,
@@ -68,26 +70,26 @@ export async function* sealChunks(
   }
   let index = 0;
   let previous: Uint8Array | undefined;
-  const seal = async (chunk: Uint8Array, final: boolean): Promise<Uint8Array> => {
+  // A frame is its header, then the sealed pieces as the AEAD gave them: the ciphertext is never
+  // copied into a frame buffer.
+  const seal = async (chunk: Uint8Array, final: boolean): Promise<Uint8Array[]> => {
     if (index > MAX_CHUNKS) throw new RangeError('a message holds at most 2^32 - 1 chunks');
-    // Sealed behind room for the frame header: the ciphertext is not copied again into a frame.
-    const framed = await key.aead.sealFramed(
+    const sealed = await key.aead.sealPieces(
       chunkNonce(key.nonceBase, key.seq, index),
       chunk,
       chunkAad(key.aadPrefix, index, final),
-      FRAME_HEADER_LENGTH,
     );
     index++;
+    let length = 0;
+    for (const piece of sealed) length += piece.length;
+    const header = new Uint8Array(FRAME_HEADER_LENGTH);
     // bit 31 = final; the length fits in 31 bits (≤ 2^20 + 16).
-    new DataView(framed.buffer, framed.byteOffset, FRAME_HEADER_LENGTH).setUint32(
-      0,
-      (final ? 0x8000_0000 : 0) + framed.length - FRAME_HEADER_LENGTH,
-    );
-    return framed;
+    new DataView(header.buffer).setUint32(0, (final ? 0x8000_0000 : 0) + length);
+    return [header, ...sealed];
   };
   for await (const chunk of rechunk(plaintext, size)) {
-    if (previous !== undefined) yield await seal(previous, false);
+    if (previous !== undefined) yield* await seal(previous, false);
     previous = chunk;
   }
-  yield await seal(previous ?? new Uint8Array(0), true);
+  yield* await seal(previous ?? new Uint8Array(0), true);
 }
