@@ -1,7 +1,7 @@
 // Starts the servers of bench/channel-enclave.mjs as child processes (bench/channel.mjs and the
 // e2e load and fault tests share them), and the client-side options that trust their simulator root.
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,8 @@ async function bundle() {
       logLevel: 'error',
       plugins: [externalThirdParty],
     });
+    // One bundle per process: removed when it exits (the servers it started are gone by then).
+    process.once('exit', () => rmSync(outfile, { force: true }));
     return outfile;
   })();
   return bundled;
@@ -95,7 +97,7 @@ export async function benchTrust() {
   const { loadSimRoot } = await import('@blindbox/runtime/simulator');
   const { createHash } = await import('node:crypto');
   const simRootDir = mkdtempSync(join(tmpdir(), 'bb-channel-root-'));
-  mkdirSync(simRootDir, { recursive: true });
+  process.once('exit', () => rmSync(simRootDir, { recursive: true, force: true }));
   const root = loadSimRoot(simRootDir);
   const measurement = createHash('sha384').update('blindbox bench').digest('hex');
   return {
