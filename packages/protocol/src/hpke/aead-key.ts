@@ -1,3 +1,4 @@
+import { concatBytes } from '@blindbox/bytes';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { detectNodeAeadBackend } from './node-aead-backend.js';
 
@@ -75,18 +76,8 @@ export interface AeadOperations {
 }
 
 /** Ciphertext pieces ‖ tag in one new buffer: for an opener that takes a whole ciphertext only. */
-function joinSealed(pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array {
-  let length = tag.length;
-  for (const piece of pieces) length += piece.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  out.set(tag, offset);
-  return out;
-}
+const joinSealed = (pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array =>
+  concatBytes(...pieces, tag);
 
 let backend: AeadBackend | undefined = detectNodeAeadBackend();
 

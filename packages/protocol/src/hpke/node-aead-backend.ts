@@ -1,3 +1,4 @@
+import { concatBytes } from '@blindbox/bytes';
 import { nodeBuiltin } from '../node-builtin.js';
 import type { AeadBackend, AeadOperations } from './aead-key.js';
 
@@ -46,14 +47,7 @@ function operations(crypto: NodeCryptoLike, algorithm: string, key: Uint8Array):
   return {
     seal(nonce, plaintext, aad) {
       const pieces = sealPieces(nonce, plaintext, aad);
-      if (pieces.length === 1) return pieces[0] as Uint8Array;
-      const out = new Uint8Array(plaintext.length + 16);
-      let offset = 0;
-      for (const piece of pieces) {
-        out.set(piece, offset);
-        offset += piece.length;
-      }
-      return out;
+      return pieces.length === 1 ? (pieces[0] as Uint8Array) : concatBytes(...pieces);
     },
     sealPieces,
     open(nonce, ciphertext, aad) {
