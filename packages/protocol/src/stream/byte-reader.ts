@@ -1,3 +1,5 @@
+import { concatBytes } from '@blindbox/bytes';
+
 /**
  * Reads exact byte counts from a source that yields pieces of any sizes (an HTTP body), holding at
  * most what was asked for plus one piece.
@@ -30,24 +32,11 @@ export class ByteReader {
 
   /** Exactly `n` bytes, or `undefined` when the source ends first (after `got` bytes). */
   async read(n: number): Promise<Uint8Array | undefined> {
-    while (this.#buffered < n && !this.#done) await this.#pull();
-    if (this.#buffered < n) return undefined;
-    const first = this.#pieces[0] as Uint8Array;
-    if (first.length >= n) {
-      const out = first.subarray(0, n);
-      this.#consume(n);
-      return out;
-    }
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const piece = this.#pieces[0] as Uint8Array;
-      const take = Math.min(piece.length, n - filled);
-      out.set(piece.subarray(0, take), filled);
-      filled += take;
-      this.#consume(take);
-    }
-    return out;
+    const pieces = await this.readPieces(n);
+    if (pieces === undefined) return undefined;
+    // A view when one piece holds them all, else copied into one buffer.
+    if (pieces.length <= 1) return pieces[0] ?? new Uint8Array(0);
+    return concatBytes(...pieces);
   }
 
   /**

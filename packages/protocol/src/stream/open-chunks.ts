@@ -74,9 +74,11 @@ async function openFrame(
   length: number,
   fail: (why: string, cause?: unknown) => never,
 ): Promise<Uint8Array[]> {
-  const sealed = await reader.readPieces(length);
-  if (sealed === undefined) throw new ProtocolError('PROTOCOL_TRUNCATED', 'the body ended inside a chunk');
-  const { body, tag } = splitTag(sealed);
+  // The tag is read apart: a view too, unless it straddles two pieces (then its 16 bytes are copied).
+  const body = await reader.readPieces(length - TAG_LENGTH);
+  const tag = body && (await reader.read(TAG_LENGTH));
+  if (body === undefined || tag === undefined)
+    throw new ProtocolError('PROTOCOL_TRUNCATED', 'the body ended inside a chunk');
   try {
     const plain = await key.aead.openPieces(
       chunkNonce(key.nonceBase, key.seq, index),
@@ -89,29 +91,4 @@ async function openFrame(
   } catch (cause) {
     return fail(`chunk ${index} did not open`, cause);
   }
-}
-
-/**
- * A sealed chunk's pieces, cut into the ciphertext's pieces and the 16-byte tag (copied only when
- * it straddles two pieces). `pieces` hold at least {@link TAG_LENGTH} bytes (the frame length was checked).
- */
-function splitTag(pieces: Uint8Array[]): { body: Uint8Array[]; tag: Uint8Array } {
-  const body = [...pieces];
-  const last = body.pop() as Uint8Array;
-  if (last.length >= TAG_LENGTH) {
-    if (last.length > TAG_LENGTH) body.push(last.subarray(0, last.length - TAG_LENGTH));
-    return { body, tag: last.subarray(last.length - TAG_LENGTH) };
-  }
-  const tag = new Uint8Array(TAG_LENGTH);
-  let need = TAG_LENGTH;
-  let piece: Uint8Array | undefined = last;
-  while (need > 0) {
-    if (piece === undefined) throw new RangeError('a sealed chunk shorter than its tag');
-    const take = Math.min(piece.length, need);
-    tag.set(piece.subarray(piece.length - take), need - take);
-    need -= take;
-    if (take < piece.length) body.push(piece.subarray(0, piece.length - take));
-    else if (need > 0) piece = body.pop();
-  }
-  return { body, tag };
 }
