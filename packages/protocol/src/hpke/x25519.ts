@@ -19,13 +19,10 @@ interface NodeKey {
 
 /** The node:crypto members used (structural: "types": [] keeps Node's types out of src). */
 interface NodeCryptoX25519 {
-  generateKeyPairSync(type: 'x25519'): { publicKey: NodeKeyObject; privateKey: unknown };
+  generateKeyPairSync(type: 'x25519'): { privateKey: unknown };
   createPrivateKey(input: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): unknown;
-  createPublicKey(input: unknown): NodeKeyObject;
+  createPublicKey(input: unknown): unknown;
   diffieHellman(input: { privateKey: unknown; publicKey: unknown }): Uint8Array;
-}
-interface NodeKeyObject {
-  export(options: { format: 'jwk' }): { x?: string };
 }
 
 /**
@@ -45,6 +42,22 @@ export function useNodeX25519(enabled: boolean): void {
 
 function nodePublic(node: NodeCryptoX25519, raw: Uint8Array): unknown {
   return node.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: base64urlEncode(raw) }, format: 'jwk' });
+}
+
+/** The X25519 base point, u = 9 (RFC 7748 §4.1). */
+const BASE_POINT = new Uint8Array(32);
+BASE_POINT[0] = 9;
+
+/**
+ * The raw public key of a node:crypto private key: X25519(sk, 9), which is what a public key is
+ * (RFC 7748 §6.1). Not `createPublicKey(sk).export({ format: 'jwk' })`: on Node 20 that export holds
+ * the key's mutex while it allocates, and when that allocation runs a GC which finalises the
+ * generateKeyPairSync job that made the key, the job's destructor takes the same mutex and the
+ * process deadlocks (seen in CI: an e2e worker hung, main thread in ExportJWKEdKey → GC →
+ * ~KeyGenJob → pthread_mutex_lock; test/x25519-gc-deadlock.test.ts reproduces it).
+ */
+function nodeRawPublic(node: NodeCryptoX25519, privateKey: unknown): Uint8Array {
+  return new Uint8Array(node.diffieHellman({ privateKey, publicKey: nodePublic(node, BASE_POINT) }));
 }
 
 /** A key pair: raw 32-byte public key and an opaque private key. */
@@ -83,11 +96,8 @@ export function forceX25519Fallback(fallback: boolean | undefined): void {
 export async function generateX25519(): Promise<X25519KeyPair> {
   const node = nodeX25519;
   if (node !== undefined && !(await forcedFallback())) {
-    const pair = node.generateKeyPairSync('x25519');
-    return {
-      publicKey: base64urlDecode(pair.publicKey.export({ format: 'jwk' }).x ?? ''),
-      privateKey: { handle: { node: pair.privateKey } },
-    };
+    const { privateKey } = node.generateKeyPairSync('x25519');
+    return { publicKey: nodeRawPublic(node, privateKey), privateKey: { handle: { node: privateKey } } };
   }
   if (!(await hasNativeX25519())) return fromScalar(crypto.getRandomValues(new Uint8Array(32)));
   const pair = (await crypto.subtle.generateKey(ALG, false, ['deriveBits'])) as CryptoKeyPair;
@@ -106,8 +116,7 @@ export async function x25519FromScalar(scalar: Uint8Array): Promise<X25519KeyPai
   if (node !== undefined) {
     const privateKey = node.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
     pkcs8.fill(0);
-    const x = node.createPublicKey(privateKey).export({ format: 'jwk' }).x ?? '';
-    return { publicKey: base64urlDecode(x), privateKey: { handle: { node: privateKey } } };
+    return { publicKey: nodeRawPublic(node, privateKey), privateKey: { handle: { node: privateKey } } };
   }
   // extractable only to read the public key back (as JWK "x"); the handle is never exported after.
   const key = await crypto.subtle.importKey('pkcs8', pkcs8, ALG, true, ['deriveBits']);
